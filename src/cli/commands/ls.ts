@@ -1,0 +1,34 @@
+import { VolError } from '../../core/errors.ts';
+import { renderJson, renderTemplate, renderVolumeTable } from '../render.ts';
+import { ok } from '../result.ts';
+import { collect, type Register } from './shared.ts';
+
+interface LsFlags {
+  filter: string[];
+  format?: string;
+  noheading?: boolean;
+  quiet?: boolean;
+}
+
+/** `vol ls`: a table, names (-q), JSON or a Go template per volume. */
+export const registerLs: Register = (program, { ctx, finish }) => {
+  program
+    .command('ls')
+    .alias('list')
+    .description('List volumes')
+    .option('-f, --filter <key=value>', 'filter output (repeatable)', collect, [])
+    .option('--format <format>', 'json, or a Go template such as {{.Name}}; "table " adds a header')
+    .option('-n, --noheading', 'do not print the header')
+    .option('-q, --quiet', 'print volume names only')
+    .action(async (flags: LsFlags) => {
+      if (flags.quiet && flags.format !== undefined) {
+        throw new VolError('INVALID_ARG', 'quiet and format flags cannot be used together');
+      }
+      const engine = await ctx.engine(true);
+      const volumes = engine.ls(flags.filter);
+      if (flags.quiet) return finish(ok(volumes.map((v) => v.Name + '\n').join('')));
+      if (flags.format === 'json') return finish(ok(renderJson(volumes)));
+      if (flags.format !== undefined) return finish(ok(renderTemplate(flags.format, volumes, !flags.noheading)));
+      finish(ok(renderVolumeTable(volumes, !flags.noheading)));
+    });
+};

@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { resolveConfig } from '../config/config.ts';
+import { Engine } from '../core/engine.ts';
+import { openRuntime, type Runtime } from '../core/runtime.ts';
+
+/** Opens the engine for a command from the global flags; main closes it. */
+export class CliContext {
+  private runtime?: Runtime;
+
+  constructor(private readonly program: Command) {}
+
+  /** The engine over the configured root; read-only commands leave a missing root alone. */
+  async engine(readOnly: boolean): Promise<Engine> {
+    const g = this.program.opts<{ root?: string; config?: string; logLevel?: string; volumePlugin?: string[] }>();
+    const config = await resolveConfig({ root: g.root, config: g.config, logLevel: g.logLevel, volumePlugins: g.volumePlugin });
+    this.runtime = openRuntime(config, { readOnly });
+    return new Engine(this.runtime);
+  }
+
+  /** Releases the database. */
+  close(): void {
+    this.runtime?.close();
+  }
+}

@@ -1,0 +1,89 @@
+import { Command, CommanderError } from 'commander';
+import { isVolError } from '../core/errors.ts';
+import { registerCreate } from './commands/create.ts';
+import { registerExists } from './commands/exists.ts';
+import { registerInspect } from './commands/inspect.ts';
+import { registerLs } from './commands/ls.ts';
+import { registerRm } from './commands/rm.ts';
+import { collect, type Register } from './commands/shared.ts';
+import { CliContext } from './context.ts';
+import { EXIT, exitCodeFor } from './exit-codes.ts';
+import type { CommandResult } from './result.ts';
+
+const COMMANDS: Register[] = [registerCreate, registerRm, registerLs, registerInspect, registerExists];
+const GLOBAL_WITH_VALUE = new Set(['--root', '--config', '--volume-plugin', '--log-level']);
+
+/** Where main writes; the process streams in bin/vol, buffers in tests. */
+export interface Io {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+/** Runs one vol command line (without `node` and the script); returns the exit code. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  let result: CommandResult | undefined;
+  const captured = { out: '', err: '' };
+  const program = buildProgram(captured);
+  const ctx = new CliContext(program);
+  for (const register of COMMANDS) register(program, { ctx, finish: (r) => (result = r) });
+  let command = '';
+  program.hook('preAction', (_root, action) => {
+    command = action.name();
+  });
+  try {
+    await program.parseAsync(dropVolumeWord(argv), { from: 'user' });
+  } catch (err) {
+    result = errorResult(err, captured);
+  } finally {
+    ctx.close();
+  }
+  io.stdout(captured.out + (result?.stdout ?? ''));
+  for (const err of result?.errors ?? []) io.stderr(`Error: ${oneLine(err)}\n`);
+  return result?.exitCode ?? exitCodeFor(command, result?.errors ?? []);
+}
+
+function buildProgram(captured: { out: string; err: string }): Command {
+  return new Command('vol')
+    .description('Manage named volumes on this host (podman volume compatible)')
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => (captured.out += s), writeErr: (s) => (captured.err += s) })
+    .option('--root <dir>', 'directory holding all state (env VOL_ROOT)')
+    .option('--config <file>', 'TOML config file with containers.conf keys (env VOL_CONFIG)')
+    .option('--volume-plugin <name=socket>', 'declare a volume plugin (repeatable)', collect, [])
+    .option('--log-level <level>', 'debug, info, warn or error (logs go to stderr)');
+}
+
+/** `vol volume ls` is `vol ls`, for scripts written for `podman volume`. */
+function dropVolumeWord(argv: readonly string[]): string[] {
+  const out = [...argv];
+  let i = 0;
+  while (i < out.length && out[i]!.startsWith('--')) i += GLOBAL_WITH_VALUE.has(out[i]!) ? 2 : 1;
+  if (out[i] === 'volume') out.splice(i, 1);
+  return out;
+}
+
+function errorResult(err: unknown, captured: { out: string; err: string }): CommandResult {
+  if (err instanceof CommanderError) {
+    if (err.exitCode === 0) return { stdout: '', errors: [], exitCode: EXIT.ok };
+    return { stdout: '', errors: [new Error(commanderMessage(err, captured.err))], exitCode: EXIT.failure };
+  }
+  if (isVolError(err)) return { stdout: '', errors: [err] };
+  return { stdout: '', errors: [err instanceof Error ? err : new Error(String(err))], exitCode: EXIT.failure };
+}
+
+function commanderMessage(err: CommanderError, stderrText: string): string {
+  if (err.code === 'commander.unknownOption') {
+    const flag = /'([^']+)'/.exec(err.message)?.[1] ?? err.message;
+    return `unknown flag: ${flag}`;
+  }
+  if (err.code === 'commander.help' || err.code === 'commander.executeSubCommandAsync') {
+    return "missing command 'vol COMMAND' (see vol --help)";
+  }
+  return (err.message || stderrText).replace(/^error:\s*/, '');
+}
+
+function oneLine(err: Error): string {
+  const hint = isVolError(err) && err.hint ? ` (${err.hint})` : '';
+  return (err.message + hint).replace(/\s*\n\s*/g, ' ');
+}

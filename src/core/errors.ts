@@ -1,0 +1,47 @@
+/** The closed set of error kinds vol reports; the CLI maps each to an exit code. */
+export type VolErrorCode =
+  | 'NO_SUCH_VOLUME'
+  | 'VOLUME_EXISTS'
+  | 'VOLUME_IN_USE'
+  | 'INVALID_ARG'
+  | 'INVALID_NAME'
+  | 'AMBIGUOUS_NAME'
+  | 'QUOTA_UNSUPPORTED'
+  | 'LOCK_TIMEOUT'
+  | 'PLUGIN_FAILED'
+  | 'NO_SUCH_PLUGIN'
+  | 'STATE_CONFLICT'
+  | 'IO_FAILED';
+
+/** Options of a VolError beyond its code and message. */
+export interface VolErrorOptions {
+  volume?: string;
+  hint?: string;
+  cause?: unknown;
+}
+
+/** The one error type the core throws; match on `code`, never on `message`. */
+export class VolError extends Error {
+  readonly code: VolErrorCode;
+  readonly volume?: string;
+  readonly hint?: string;
+
+  constructor(code: VolErrorCode, message: string, opts: VolErrorOptions = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'VolError';
+    this.code = code;
+    this.volume = opts.volume;
+    this.hint = opts.hint;
+  }
+}
+
+/** True when `err` is a VolError, optionally of the given code. */
+export function isVolError(err: unknown, code?: VolErrorCode): err is VolError {
+  return err instanceof VolError && (code === undefined || err.code === code);
+}
+
+/** The errno code of a Node system error, or undefined. */
+export function errnoCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}

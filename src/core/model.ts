@@ -1,0 +1,113 @@
+/** Lifecycle status of a volume row; only `ready` volumes are visible to users. */
+export type VolumeStatus = 'creating' | 'ready' | 'removing';
+
+/** A volume as the state store records it: config (immutable) and state (mutable). */
+export interface VolumeRecord {
+  name: string;
+  driver: string;
+  /** Absolute path of `_data` for local volumes. */
+  mountpoint: string;
+  /** Creation time in milliseconds since the epoch. */
+  createdAt: number;
+  labels: Record<string, string>;
+  options: Record<string, string>;
+  uid?: number;
+  gid?: number;
+  /** Size limit in bytes. */
+  size?: number;
+  inodes?: number;
+  noQuota: boolean;
+  /** Plugin call timeout in seconds (`o=timeout=N`). */
+  pluginTimeout?: number;
+  status: VolumeStatus;
+  mountCount: number;
+}
+
+/** What `create` needs once options are parsed and validated. */
+export interface VolumeCreateOptions {
+  name?: string;
+  driver?: string;
+  labels?: Record<string, string>;
+  options?: Record<string, string>;
+  /** Return the existing volume unchanged instead of failing when the name is taken. */
+  ignoreIfExists?: boolean;
+}
+
+/** Parsed local-driver options: what the volume keeps and what create must enforce. */
+export interface LocalDriverSettings {
+  /** Options as stored and shown by inspect. */
+  options: Record<string, string>;
+  uid?: number;
+  gid?: number;
+  size?: number;
+  inodes?: number;
+  noQuota: boolean;
+  pluginTimeout?: number;
+  /** `type=` value, if any. */
+  type?: string;
+  /** `device=` value, if any. */
+  device?: string;
+}
+
+/** The object `inspect` prints, keys in Podman's order. */
+export interface VolumeInspect {
+  Name: string;
+  Driver: string;
+  Mountpoint: string;
+  CreatedAt: string;
+  Status?: Record<string, unknown>;
+  Labels: Record<string, string>;
+  Scope: 'local';
+  Options: Record<string, string>;
+  UID?: number;
+  GID?: number;
+  MountCount: number;
+}
+
+/** Per-volume outcome of a command that acts on several volumes. */
+export interface VolumeRmReport {
+  name: string;
+  error?: Error;
+}
+
+/** Options of `rm`. */
+export interface VolumeRmOptions {
+  names: string[];
+  all: boolean;
+  force: boolean;
+  /** Seconds holders get to release before a forced removal (used once holders exist). */
+  timeout?: number;
+}
+
+/** One `--filter` given to ls or prune, already split into key and values. */
+export type VolumeFilters = Map<string, string[]>;
+
+/** The directory that holds a local volume's `_data` (and is deleted with it). */
+export function volumeDir(v: VolumeRecord): string {
+  return v.mountpoint.slice(0, v.mountpoint.lastIndexOf('/'));
+}
+
+/** Converts a record to the inspect shape. */
+export function toInspect(v: VolumeRecord): VolumeInspect {
+  const out: VolumeInspect = {
+    Name: v.name,
+    Driver: v.driver,
+    Mountpoint: v.mountpoint,
+    CreatedAt: new Date(v.createdAt).toISOString(),
+    Labels: sortedObject(v.labels),
+    Scope: 'local',
+    Options: sortedObject(v.options),
+    MountCount: v.mountCount,
+  };
+  if (v.uid !== undefined) out.UID = v.uid;
+  if (v.gid !== undefined) out.GID = v.gid;
+  // Re-insert MountCount so it stays after UID/GID, as Podman orders the keys.
+  const { MountCount, ...rest } = out;
+  return { ...rest, MountCount };
+}
+
+function sortedObject(o: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(o).sort()) out[k] = o[k]!;
+  return out;
+}

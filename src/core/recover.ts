@@ -1,0 +1,17 @@
+import { removeTree } from '../local/volume-dirs.ts';
+import { volumeDir, type VolumeRecord } from './model.ts';
+import type { Runtime } from './runtime.ts';
+
+/**
+ * Finishes what a killed process left half-done on `rec`; the caller holds its lock, so no live
+ * process is working on it. `creating` is undone and `removing` is finished: either way the
+ * directory goes first, then the row, so no directory is ever left without a row.
+ * Returns true when the volume was a `removing` one (its removal is now complete).
+ */
+export function settleTransient(rt: Runtime, rec: VolumeRecord): boolean {
+  if (rec.status === 'ready') return false;
+  rt.log.warn(`${rec.status === 'creating' ? 'undoing the creation' : 'finishing the removal'} of volume ${rec.name} left by a killed process`, { volume: rec.name });
+  removeTree(volumeDir(rec));
+  rt.store.delete(rec.name);
+  return rec.status === 'removing';
+}

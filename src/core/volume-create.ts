@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseLocalOptions } from '../local/options.ts';
+import { makeVolumeDirs, removeTree } from '../local/volume-dirs.ts';
+import { assertQuotaSupported } from '../quota/backend.ts';
+import { VolError } from './errors.ts';
+import type { LocalDriverSettings, VolumeCreateOptions, VolumeRecord } from './model.ts';
+import { randomVolumeName, validateVolumeName } from './names.ts';
+import { settleTransient } from './recover.ts';
+import type { Runtime } from './runtime.ts';
+
+/** Result of create: the volume, and whether `--ignore` found it already there. */
+export interface VolumeCreateReport {
+  volume: VolumeRecord;
+  existed: boolean;
+}
+
+/**
+ * Creates a local volume: validate everything, then under the volume lock reserve the name in
+ * the database (status `creating`), make the directories, and mark it `ready`. Any failure
+ * undoes what was made, in reverse order.
+ */
+export async function createVolume(rt: Runtime, opts: VolumeCreateOptions): Promise<VolumeCreateReport> {
+  const name = opts.name || randomVolumeName();
+  validateVolumeName(name);
+  const labels = validateLabels(opts.labels ?? {});
+  const driver = opts.driver || 'local';
+  if (driver !== 'local') {
+    throw new VolError('NO_SUCH_PLUGIN', `no volume plugin with name ${driver} available: required plugin missing`, {
+      hint: 'volume plugins are not supported yet',
+    });
+  }
+  const settings = parseLocalOptions(opts.options ?? {});
+  assertQuotaSupported(rt.config.volumesDir, settings, name);
+  return rt.locker.withLock(name, async () => {
+    const existing = rt.store.get(name);
+    if (existing?.status === 'ready') {
+      if (opts.ignoreIfExists) return { volume: existing, existed: true };
+      throw new VolError('VOLUME_EXISTS', `volume with name ${name} already exists: volume already exists`, { volume: name });
+    }
+    // A row in `creating`/`removing` while we hold its lock was left by a killed process.
+    if (existing) settleTransient(rt, existing);
+    assertNoOrphanDir(rt, name);
+    const rec = newRecord(rt, name, labels, settings);
+    rt.store.insertCreating(rec);
+    await makeDirsOrUndo(rt, rec);
+    rec.status = 'ready';
+    return { volume: rec, existed: false };
+  });
+}
+
+async function makeDirsOrUndo(rt: Runtime, rec: VolumeRecord): Promise<void> {
+  const volDir = join(rt.config.volumesDir, rec.name);
+  let madeDirs = false;
+  try {
+    makeVolumeDirs(volDir, { uid: rec.uid, gid: rec.gid });
+    madeDirs = true;
+    await rt.afterDiskWork?.();
+    if (!rt.store.transition(rec.name, 'creating', 'ready')) {
+      throw new VolError('STATE_CONFLICT', `volume ${rec.name} changed while it was being created`, { volume: rec.name });
+    }
+  } catch (err) {
+    // Undo in reverse order: directories first, then the row that reserved the name.
+    if (madeDirs) removeTree(volDir);
+    rt.store.delete(rec.name);
+    throw err;
+  }
+}
+
+function newRecord(rt: Runtime, name: string, labels: Record<string, string>, s: LocalDriverSettings): VolumeRecord {
+  const rec: VolumeRecord = {
+    name,
+    driver: 'local',
+    mountpoint: join(rt.config.volumesDir, name, '_data'),
+    createdAt: Date.now(),
+    labels,
+    options: s.options,
+    noQuota: s.noQuota,
+    status: 'creating',
+    mountCount: 0,
+  };
+  if (s.uid !== undefined) rec.uid = s.uid;
+  if (s.gid !== undefined) rec.gid = s.gid;
+  if (s.size !== undefined) rec.size = s.size;
+  if (s.inodes !== undefined) rec.inodes = s.inodes;
+  if (s.pluginTimeout !== undefined) rec.pluginTimeout = s.pluginTimeout;
+  return rec;
+}
+
+function assertNoOrphanDir(rt: Runtime, name: string): void {
+  // Checked before the row exists, so recovery of a `creating` row only ever deletes what its creator made.
+  const volDir = join(rt.config.volumesDir, name);
+  if (existsSync(volDir)) {
+    throw new VolError('STATE_CONFLICT', `directory ${volDir} already exists but no volume records it`, {
+      volume: name,
+      hint: 'move or remove it by hand, then try again',
+    });
+  }
+}
+
+function validateLabels(labels: Record<string, string>): Record<string, string> {
+  for (const key of Object.keys(labels)) {
+    if (key === '') throw new VolError('INVALID_ARG', 'invalid label format: a label key must not be empty');
+  }
+  return labels;
+}

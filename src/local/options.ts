@@ -1,0 +1,112 @@
+import { statSync } from 'node:fs';
+import { VolError } from '../core/errors.ts';
+import type { LocalDriverSettings } from '../core/model.ts';
+import { parseSize, parseUint } from '../core/size.ts';
+
+const PLAIN_KEYS = new Set(['type', 'device', 'copy', 'nocopy']);
+const LIMIT_KEYS = new Set(['uid', 'gid', 'size', 'inodes', 'noquota']);
+
+function invalid(message: string): VolError {
+  return new VolError('INVALID_ARG', message);
+}
+
+/**
+ * Validates local-driver options (keys compared case-insensitively, values kept verbatim) and
+ * extracts what create enforces: owner, size, inodes, noquota, plugin timeout.
+ */
+export function parseLocalOptions(raw: Record<string, string>): LocalDriverSettings {
+  const out: LocalDriverSettings = { options: {}, noQuota: false };
+  for (const [key, value] of Object.entries(raw)) {
+    const lower = key.toLowerCase();
+    if (lower === 'o') {
+      const kept = parseMountOptions(value, out);
+      if (kept.length > 0) out.options[key] = kept.join(',');
+    } else if (PLAIN_KEYS.has(lower)) {
+      out.options[key] = value;
+      if (lower === 'type') out.type = value;
+      if (lower === 'device') out.device = value;
+    } else if (LIMIT_KEYS.has(lower)) {
+      // podman: a top-level uid/gid/size/inodes/noquota is accepted and silently ignored there;
+      // vol enforces it exactly like the same sub-option inside o=.
+      applyLimit(lower, value, out);
+      out.options[key] = value;
+    } else {
+      throw invalid(`invalid mount option ${key} for driver 'local'`);
+    }
+  }
+  if (out.noQuota && (out.size !== undefined || out.inodes !== undefined)) {
+    throw invalid('volume options size and inodes cannot be used without quota');
+  }
+  checkBindDevice(out);
+  return out;
+}
+
+/** Interprets the sub-options of `o=`; returns those that stay in `o` for mount(8). */
+function parseMountOptions(value: string, out: LocalDriverSettings): string[] {
+  const kept: string[] = [];
+  for (const item of value.split(',')) {
+    if (item === '') continue;
+    const eq = item.indexOf('=');
+    const key = (eq < 0 ? item : item.slice(0, eq)).toLowerCase();
+    const val = eq < 0 ? '' : item.slice(eq + 1);
+    switch (key) {
+      case 'uid':
+      case 'gid':
+        applyLimit(key, val, out);
+        out.options[key.toUpperCase()] = val;
+        kept.push(item);
+        break;
+      case 'size':
+      case 'inodes':
+        applyLimit(key, val, out);
+        out.options[key.toUpperCase()] = val;
+        break;
+      case 'noquota':
+        applyLimit(key, val, out);
+        out.options.NOQUOTA = 'true';
+        break;
+      case 'timeout':
+        out.pluginTimeout = parseUint(val);
+        if (out.pluginTimeout === undefined) throw invalid(`cannot convert timeout ${val} to integer`);
+        break;
+      default:
+        kept.push(item);
+    }
+  }
+  return kept;
+}
+
+function applyLimit(key: string, val: string, out: LocalDriverSettings): void {
+  switch (key) {
+    case 'uid':
+    case 'gid': {
+      const id = key.toUpperCase();
+      if (val === '') throw invalid(`${key} option must provide a ${id}`);
+      const n = parseUint(val);
+      if (n === undefined || n > 0xfffffffe) throw invalid(`cannot convert ${id} ${val} to integer`);
+      if (key === 'uid') out.uid = n;
+      else out.gid = n;
+      return;
+    }
+    case 'size':
+      out.size = parseSize(val);
+      if (out.size === undefined) throw invalid(`cannot convert size ${val} to integer`);
+      return;
+    case 'inodes':
+      out.inodes = parseUint(val);
+      if (out.inodes === undefined) throw invalid(`cannot convert inodes ${val} to integer`);
+      return;
+    default:
+      out.noQuota = true;
+  }
+}
+
+function checkBindDevice(out: LocalDriverSettings): void {
+  if (out.type?.toLowerCase() !== 'bind') return;
+  const device = out.device ?? '';
+  try {
+    statSync(device);
+  } catch (err) {
+    throw new VolError('INVALID_ARG', `invalid volume option device for driver 'local': stat ${JSON.stringify(device)}: no such file or directory`, { cause: err });
+  }
+}

@@ -1,0 +1,43 @@
+/** One schema step; applied in order, each at most once, tracked by `PRAGMA user_version`. */
+export interface Migration {
+  name: string;
+  sql: string;
+}
+
+/** The ordered schema history of `vol.db`; append only, never edit a released step. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    name: 'volumes-and-labels',
+    sql: `
+      CREATE TABLE volumes (
+        name TEXT PRIMARY KEY NOT NULL,
+        driver TEXT NOT NULL,
+        mountpoint TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('creating', 'ready', 'removing')),
+        pinned INTEGER NOT NULL DEFAULT 0,
+        labels TEXT NOT NULL DEFAULT '{}',
+        options TEXT NOT NULL DEFAULT '{}',
+        uid INTEGER,
+        gid INTEGER,
+        size INTEGER,
+        inodes INTEGER,
+        no_quota INTEGER NOT NULL DEFAULT 0,
+        plugin_timeout INTEGER,
+        mount_count INTEGER NOT NULL DEFAULT 0,
+        plugin_mountpoint TEXT,
+        quota_id TEXT
+      );
+      CREATE INDEX volumes_status ON volumes (status);
+      CREATE INDEX volumes_driver ON volumes (driver);
+      CREATE INDEX volumes_created_at ON volumes (created_at);
+      CREATE TABLE volume_labels (
+        volume TEXT NOT NULL REFERENCES volumes (name) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (volume, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX volume_labels_key_value ON volume_labels (key, value);
+    `,
+  },
+];

@@ -1,0 +1,40 @@
+import type { VolumeRecord, VolumeStatus } from '../core/model.ts';
+
+/** A `volumes` row as SQLite returns it. */
+export interface VolumeRow {
+  name: string;
+  driver: string;
+  mountpoint: string;
+  created_at: number;
+  status: VolumeStatus;
+  labels: string;
+  options: string;
+  uid: number | null;
+  gid: number | null;
+  size: number | null;
+  inodes: number | null;
+  no_quota: number;
+  plugin_timeout: number | null;
+  mount_count: number;
+}
+
+/** Maps a row to the record the core works with. */
+export function rowToRecord(row: VolumeRow): VolumeRecord {
+  const rec: VolumeRecord = {
+    name: row.name,
+    driver: row.driver,
+    mountpoint: row.mountpoint,
+    createdAt: row.created_at,
+    labels: JSON.parse(row.labels) as Record<string, string>,
+    options: JSON.parse(row.options) as Record<string, string>,
+    noQuota: row.no_quota === 1,
+    status: row.status,
+    mountCount: row.mount_count,
+  };
+  if (row.uid !== null) rec.uid = row.uid;
+  if (row.gid !== null) rec.gid = row.gid;
+  if (row.size !== null) rec.size = row.size;
+  if (row.inodes !== null) rec.inodes = row.inodes;
+  if (row.plugin_timeout !== null) rec.pluginTimeout = row.plugin_timeout;
+  return rec;
+}

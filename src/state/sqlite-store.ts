@@ -1,0 +1,152 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import { VolError, errnoCode } from '../core/errors.ts';
+import type { VolumeRecord, VolumeStatus } from '../core/model.ts';
+import { MIGRATIONS } from './migrations.ts';
+import { rowToRecord, type VolumeRow } from './rows.ts';
+import type { VolumeListQuery, VolumeStore } from './store.ts';
+
+/** How long a write waits for another process's transaction before SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 30_000;
+
+/**
+ * Opens (creating if needed) the SQLite store at `file`. With `file` undefined, an empty
+ * in-memory store: read-only commands use it when no database exists yet.
+ */
+export function openSqliteStore(file: string | undefined): VolumeStore {
+  let db: Database.Database;
+  try {
+    db = new Database(file ?? ':memory:', { nativeBinding: nativeBindingPath() });
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    if (file !== undefined) db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode keeps the database consistent after a crash; a power loss may drop the last commits.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+  } catch (err) {
+    throw new VolError('IO_FAILED', `opening the state database ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  return new SqliteVolumeStore(db);
+}
+
+function nativeBindingPath(): string | undefined {
+  // Passing the addon's path skips the `bindings` package's search of the file system at start-up.
+  try {
+    const pkg = createRequire(import.meta.url).resolve('better-sqlite3/package.json');
+    const addon = join(dirname(pkg), 'build', 'Release', 'better_sqlite3.node');
+    return existsSync(addon) ? addon : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function migrate(db: Database.Database): void {
+  const version = () => db.pragma('user_version', { simple: true }) as number;
+  if (version() >= MIGRATIONS.length) return;
+  db.transaction(() => {
+    // Re-read inside the write lock: another process may have migrated meanwhile.
+    for (let v = version(); v < MIGRATIONS.length; v++) {
+      db.exec(MIGRATIONS[v]!.sql);
+      db.pragma(`user_version = ${v + 1}`);
+    }
+  }).immediate();
+}
+
+class SqliteVolumeStore implements VolumeStore {
+  private readonly stmts: ReturnType<typeof prepare>;
+
+  constructor(private readonly db: Database.Database) {
+    this.stmts = prepare(db);
+  }
+
+  insertCreating(rec: VolumeRecord): void {
+    const insert = this.db.transaction(() => {
+      this.stmts.insert.run({
+        name: rec.name,
+        driver: rec.driver,
+        mountpoint: rec.mountpoint,
+        created_at: rec.createdAt,
+        labels: JSON.stringify(rec.labels),
+        options: JSON.stringify(rec.options),
+        uid: rec.uid ?? null,
+        gid: rec.gid ?? null,
+        size: rec.size ?? null,
+        inodes: rec.inodes ?? null,
+        no_quota: rec.noQuota ? 1 : 0,
+        plugin_timeout: rec.pluginTimeout ?? null,
+      });
+      for (const [key, value] of Object.entries(rec.labels)) {
+        this.stmts.insertLabel.run(rec.name, key, value);
+      }
+    });
+    try {
+      insert.immediate();
+    } catch (err) {
+      if (errnoCode(err) === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        throw new VolError('VOLUME_EXISTS', `volume with name ${rec.name} already exists: volume already exists`, { volume: rec.name, cause: err });
+      }
+      throw err;
+    }
+  }
+
+  get(name: string): VolumeRecord | undefined {
+    const row = this.stmts.get.get(name) as VolumeRow | undefined;
+    return row && rowToRecord(row);
+  }
+
+  transition(name: string, from: VolumeStatus, to: VolumeStatus): boolean {
+    return this.db.transaction(() => this.stmts.transition.run(to, name, from).changes === 1).immediate();
+  }
+
+  delete(name: string): void {
+    this.db.transaction(() => this.stmts.delete.run(name)).immediate();
+  }
+
+  list(query: VolumeListQuery = {}): VolumeRecord[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (!query.includeTransient) where.push(`v.status = 'ready'`);
+    if (query.anyLabel && query.anyLabel.length > 0) {
+      const alts = query.anyLabel.map((c) => {
+        params.push(c.key);
+        if (c.value === undefined) return 'l.key = ?';
+        params.push(c.value);
+        return '(l.key = ? AND l.value = ?)';
+      });
+      where.push(`EXISTS (SELECT 1 FROM volume_labels l WHERE l.volume = v.name AND (${alts.join(' OR ')}))`);
+    }
+    const sql = `SELECT v.* FROM volumes v ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY v.name`;
+    return (this.db.prepare(sql).all(...params) as VolumeRow[]).map(rowToRecord);
+  }
+
+  listNames(): string[] {
+    return this.stmts.names.pluck().all() as string[];
+  }
+
+  namesWithPrefix(prefix: string, limit: number): string[] {
+    // Names are [a-zA-Z0-9_.-]; only `_` is special to LIKE, and it is escaped.
+    const pattern = prefix.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+    return this.stmts.prefix.pluck().all(pattern, limit) as string[];
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function prepare(db: Database.Database) {
+  return {
+    insert: db.prepare(`INSERT INTO volumes (name, driver, mountpoint, created_at, status, labels, options,
+        uid, gid, size, inodes, no_quota, plugin_timeout)
+      VALUES (@name, @driver, @mountpoint, @created_at, 'creating', @labels, @options,
+        @uid, @gid, @size, @inodes, @no_quota, @plugin_timeout)`),
+    insertLabel: db.prepare('INSERT INTO volume_labels (volume, key, value) VALUES (?, ?, ?)'),
+    get: db.prepare('SELECT * FROM volumes WHERE name = ?'),
+    transition: db.prepare('UPDATE volumes SET status = ? WHERE name = ? AND status = ?'),
+    delete: db.prepare('DELETE FROM volumes WHERE name = ?'),
+    names: db.prepare('SELECT name FROM volumes ORDER BY name'),
+    prefix: db.prepare(`SELECT name FROM volumes WHERE status = 'ready' AND name LIKE ? ESCAPE '\\' ORDER BY name LIMIT ?`),
+  };
+}

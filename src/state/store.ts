@@ -1,0 +1,34 @@
+import type { VolumeRecord, VolumeStatus } from '../core/model.ts';
+
+/** A label condition the store can evaluate with its index: key, and value when given. */
+export interface LabelCondition {
+  key: string;
+  value?: string;
+}
+
+/** Which volumes `list` returns. */
+export interface VolumeListQuery {
+  /** Volumes that have at least one of these labels (OR). */
+  anyLabel?: LabelCondition[];
+  /** Include rows that are being created or removed (default: ready only). */
+  includeTransient?: boolean;
+}
+
+/** The persistent record of volumes; every SQL statement of vol lives behind this interface. */
+export interface VolumeStore {
+  /** Reserves `rec.name` with status `creating`; throws VOLUME_EXISTS when the name is taken. */
+  insertCreating(rec: VolumeRecord): void;
+  /** The row for exactly `name`, in any status. */
+  get(name: string): VolumeRecord | undefined;
+  /** Moves `name` from status `from` to `to`; false when the row was not in `from`. */
+  transition(name: string, from: VolumeStatus, to: VolumeStatus): boolean;
+  /** Deletes the row (and its labels). */
+  delete(name: string): void;
+  /** Ready volumes sorted by name (plus transient ones when asked). */
+  list(query?: VolumeListQuery): VolumeRecord[];
+  /** Names of rows in any status, sorted. */
+  listNames(): string[];
+  /** Names of ready volumes that start with `prefix`, at most `limit`. */
+  namesWithPrefix(prefix: string, limit: number): string[];
+  close(): void;
+}

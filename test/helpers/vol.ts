@@ -1,0 +1,59 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The built command, spawned exactly as a user runs it. */
+export const VOL_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'vol');
+
+/** What a finished vol process left. */
+export interface VolRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options of one vol run. */
+export interface VolRunOptions {
+  env?: Record<string, string>;
+  input?: string;
+}
+
+/** Makes a fresh temporary directory; remove it with `removeTemp`. */
+export function makeTemp(prefix = 'vol-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Removes a temporary directory made by `makeTemp`. */
+export function removeTemp(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  delete env.VOL_ROOT;
+  delete env.VOL_CONFIG;
+  return env;
+}
+
+/** Runs `vol --root ROOT ARGS...` synchronously. */
+export function vol(root: string, args: readonly string[], opts: VolRunOptions = {}): VolRun {
+  const r = spawnSync(VOL_BIN, ['--root', root, ...args], { encoding: 'utf8', env: childEnv(opts.env), input: opts.input ?? '' });
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs `vol --root ROOT ARGS...` asynchronously (for concurrency tests). */
+export function volAsync(root: string, args: readonly string[], opts: VolRunOptions = {}): Promise<VolRun> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(VOL_BIN, ['--root', root, ...args], { env: childEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
+  });
+}
