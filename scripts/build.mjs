@@ -2,6 +2,21 @@
 // with no module resolution loads faster than the tree of ES modules it is built from.
 import { build } from 'esbuild';
 
+// commander requires node:child_process (and so net, dgram…) at load time for executable
+// subcommands, which vol does not use; this stand-in loads it only if something touches it.
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      args.importer.includes('node_modules/commander') ? { path: 'lazy-child-process', namespace: 'vol' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'vol' }, () => ({
+      contents: "module.exports = new Proxy({}, { get: (_, key) => require('node:child_process')[key] });",
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
   entryPoints: ['src/cli/entry.ts'],
   outfile: 'dist/vol.cjs',
@@ -11,7 +26,13 @@ await build({
   format: 'cjs',
   // pino loads worker files at run time; it is required lazily, only when a log line is written.
   external: ['pino'],
-  define: { 'import.meta.url': 'importMetaUrl' },
-  banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [lazyChildProcess],
+  // createRequire takes a path as well as a URL; __filename avoids building a URL at start-up.
+  define: { 'import.meta.url': '__filename' },
+  banner: {
+    js: "const VOL_BUNDLED_ADDON = require('node:path').join(__dirname, '..', 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');",
+  },
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
 });

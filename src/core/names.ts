@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { VolError } from './errors.ts';
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -19,5 +18,7 @@ export function validateVolumeName(name: string): void {
 
 /** A random name of 64 lowercase hex characters, as Podman gives unnamed volumes. */
 export function randomVolumeName(): string {
-  return randomBytes(32).toString('hex');
+  // Web Crypto is loaded on first use; importing node:crypto would cost every command start-up time.
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(32));
+  return Buffer.from(bytes).toString('hex');
 }

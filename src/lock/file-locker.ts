@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import lockfile from 'proper-lockfile';
 import { VolError, errnoCode } from '../core/errors.ts';
 import type { VolumeLocker } from './volume-lock.ts';
 
@@ -47,6 +46,8 @@ export class FileLocker implements VolumeLocker {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       this.dirReady = true;
     }
+    // Loaded on first use: read-only commands never lock and should not pay for it at start-up.
+    const lockfile = (await import('proper-lockfile')).default;
     const file = join(this.dir, name);
     const deadline = Date.now() + this.timing.waitMs;
     for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {

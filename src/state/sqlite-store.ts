@@ -31,8 +31,12 @@ export function openSqliteStore(file: string | undefined): VolumeStore {
   return new SqliteVolumeStore(db);
 }
 
+/** Where the bundled CLI finds the addon when vol's own node_modules holds it. */
+declare const VOL_BUNDLED_ADDON: string | undefined;
+
 function nativeBindingPath(): string | undefined {
   // Passing the addon's path skips the `bindings` package's search of the file system at start-up.
+  if (typeof VOL_BUNDLED_ADDON === 'string' && existsSync(VOL_BUNDLED_ADDON)) return VOL_BUNDLED_ADDON;
   try {
     const pkg = createRequire(import.meta.url).resolve('better-sqlite3/package.json');
     const addon = join(dirname(pkg), 'build', 'Release', 'better_sqlite3.node');

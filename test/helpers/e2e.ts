@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { VOL_BIN, vol, type VolRun } from './vol.ts';
+
+/** A vol process started in the background, for tests that signal it mid-run. */
+export interface KillableVol {
+  child: ChildProcess;
+  done: Promise<VolRun>;
+}
+
+/** Starts `vol --root ROOT ARGS...` with the same environment rules as `volAsync`, keeping the child. */
+export function spawnVol(root: string, args: readonly string[], env: Record<string, string> = {}): KillableVol {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  delete childEnv.VOL_ROOT;
+  delete childEnv.VOL_CONFIG;
+  const child = spawn(VOL_BIN, ['--root', root, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const done = new Promise<VolRun>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+/** Names printed by `vol ls -q`, sorted; fails the test if ls itself fails. */
+export function lsNames(root: string, env: Record<string, string> = {}): string[] {
+  const r = vol(root, ['ls', '-q'], { env });
+  assert.equal(r.code, 0, `ls -q failed: ${r.stderr}`);
+  assert.equal(r.stderr, '');
+  return r.stdout.split('\n').filter((l) => l !== '').sort();
+}
+
+/** Entries of `<root>/locks` that are locks (`*.lock`); none when the directory does not exist. */
+export function lockEntries(root: string): string[] {
+  const dir = join(root, 'locks');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((e) => e.endsWith('.lock'));
+}
+
+/** Entries of `<root>/volumes`; none when the directory does not exist. */
+export function volumeDirEntries(root: string): string[] {
+  const dir = join(root, 'volumes');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).sort();
+}
+
+/** `<root>/volumes/<name>/_data`. */
+export function dataDir(root: string, name: string): string {
+  return join(root, 'volumes', name, '_data');
+}
+
+/** Asserts that the root holds no volume: nothing listed, inspected, on disk, or locked. */
+export function assertRootEmpty(root: string, env: Record<string, string> = {}): void {
+  assert.deepEqual(lsNames(root, env), []);
+  const inspect = vol(root, ['inspect', '-a'], { env });
+  assert.equal(inspect.code, 0, inspect.stderr);
+  assert.equal(inspect.stdout.trim(), '[]');
+  assert.deepEqual(volumeDirEntries(root), []);
+  assert.deepEqual(lockEntries(root), []);
+}
+
+/** Polls `predicate` every few milliseconds until it holds; fails after `timeoutMs`. */
+export async function waitFor(what: string, predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(2);
+  }
+}
+
+/** The non-empty lines of `text`, in order. */
+export function lines(text: string): string[] {
+  return text.split('\n').filter((l) => l !== '');
+}
+
+/** Runs `fn` on each of `items` with at most `limit` running at once. */
+export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

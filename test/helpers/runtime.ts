@@ -1,0 +1,30 @@
+import { resolveConfig } from '../../src/config/config.ts';
+import { Engine } from '../../src/core/engine.ts';
+import { openRuntime, type Runtime } from '../../src/core/runtime.ts';
+import { silentLogger } from '../../src/core/log.ts';
+import { makeTemp, removeTemp } from './vol.ts';
+
+/** A real runtime (SQLite file, file locks) over a fresh temp root. */
+export interface TestRuntime {
+  root: string;
+  rt: Runtime;
+  engine: Engine;
+  /** Closes the database and removes the root. */
+  dispose(): void;
+}
+
+/** Opens a runtime over a fresh temporary root, as a write command would. */
+export async function openTestRuntime(): Promise<TestRuntime> {
+  const root = makeTemp('vol-unit-');
+  const config = await resolveConfig({ root }, {});
+  const rt = { ...openRuntime(config, { readOnly: false }), log: silentLogger };
+  return {
+    root,
+    rt,
+    engine: new Engine(rt),
+    dispose: () => {
+      rt.close();
+      removeTemp(root);
+    },
+  };
+}
