@@ -74,7 +74,7 @@ function errorResult(err: unknown, captured: { out: string; err: string }): Comm
 
 function commanderMessage(err: CommanderError, stderrText: string): string {
   if (err.code === 'commander.unknownOption') {
-    const flag = /'([^']+)'/.exec(err.message)?.[1] ?? err.message;
+    const flag = (/'([^']+)'/.exec(err.message)?.[1] ?? err.message).replace(/=.*$/, '');
     return `unknown flag: ${flag}`;
   }
   if (err.code === 'commander.help' || err.code === 'commander.executeSubCommandAsync') {

@@ -6,13 +6,16 @@ export function renderJson(value: unknown): string {
   return JSON.stringify(value, null, 5) + '\n';
 }
 
-/** Lines of `template` over `volumes`; with `table ` a header of upper-cased field names first. */
-export function renderTemplate(format: string, volumes: readonly VolumeInspect[], withTable: boolean): string {
-  const isTable = withTable && format.startsWith('table');
+/**
+ * Lines of `format` over `volumes`. Where `tables` is allowed, a `table ` prefix adds a header of
+ * upper-cased field names unless `heading` is false.
+ */
+export function renderTemplate(format: string, volumes: readonly VolumeInspect[], tables: boolean, heading = true): string {
+  const isTable = tables && format.startsWith('table');
   const src = unescapeFormat(isTable ? format.slice('table'.length).trimStart() : format);
   const tpl = compileTemplate(src);
   const rows = volumes.map((v) => tpl.render(v));
-  if (!isTable) return rows.map((r) => r + '\n').join('');
+  if (!isTable || !heading) return rows.map((r) => r + '\n').join('');
   if (rows.length === 0) return '';
   const header = src.replace(/{{[^}]*}}/g, headerOf);
   return [header, ...rows].map((r) => r + '\n').join('');

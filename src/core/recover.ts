@@ -1,3 +1,4 @@
+import { assertNothingMountedUnder } from '../local/mounts.ts';
 import { removeTree } from '../local/volume-dirs.ts';
 import { volumeDir, type VolumeRecord } from './model.ts';
 import type { Runtime } from './runtime.ts';
@@ -11,6 +12,7 @@ import type { Runtime } from './runtime.ts';
 export function settleTransient(rt: Runtime, rec: VolumeRecord): boolean {
   if (rec.status === 'ready') return false;
   rt.log.warn(`${rec.status === 'creating' ? 'undoing the creation' : 'finishing the removal'} of volume ${rec.name} left by a killed process`, { volume: rec.name });
+  assertNothingMountedUnder(volumeDir(rec), rec.name);
   removeTree(volumeDir(rec));
   rt.store.delete(rec.name);
   return rec.status === 'removing';

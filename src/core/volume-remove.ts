@@ -1,3 +1,4 @@
+import { assertNothingMountedUnder } from '../local/mounts.ts';
 import { removeTree } from '../local/volume-dirs.ts';
 import { isVolError } from './errors.ts';
 import { volumeDir, type VolumeRmOptions, type VolumeRmReport } from './model.ts';
@@ -45,6 +46,8 @@ async function removeOne(rt: Runtime, name: string, quietIfGone: boolean): Promi
         if (quietIfGone) return undefined;
         throw noVolumeWithName(name);
       }
+      // Checked before the row changes or anything is deleted, so a refusal changes nothing.
+      assertNothingMountedUnder(volumeDir(rec), name);
       if (rec.status === 'ready' && !rt.store.transition(name, 'ready', 'removing')) {
         throw noVolumeWithName(name);
       }

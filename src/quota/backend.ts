@@ -5,6 +5,8 @@ import { filesystemName } from './filesystem.ts';
 export interface QuotaRequest {
   size?: number;
   inodes?: number;
+  /** The volume's `type=` option: a tmpfs takes its limits as mount options instead. */
+  type?: string;
 }
 
 /** Names of the quota backends vol knows; none is available yet. */
@@ -17,6 +19,8 @@ export const KNOWN_BACKENDS: readonly string[] = [];
  */
 export function assertQuotaSupported(volumesDir: string, req: QuotaRequest, volume: string): void {
   if (req.size === undefined && req.inodes === undefined) return;
+  // tmpfs enforces size= and nr_inodes= itself when the volume is mounted.
+  if (req.type?.toLowerCase() === 'tmpfs') return;
   const what = req.size !== undefined ? 'size' : 'inodes';
   const fs = filesystemName(volumesDir);
   throw new VolError('QUOTA_UNSUPPORTED', `volume ${volume}: ${what} limits are not supported on ${fs} (${volumesDir}): vol has no quota backend for it yet`, {

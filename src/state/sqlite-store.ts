@@ -130,9 +130,7 @@ class SqliteVolumeStore implements VolumeStore {
   }
 
   namesWithPrefix(prefix: string, limit: number): string[] {
-    // Names are [a-zA-Z0-9_.-]; only `_` is special to LIKE, and it is escaped.
-    const pattern = prefix.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
-    return this.stmts.prefix.pluck().all(pattern, limit) as string[];
+    return this.stmts.prefix.pluck().all({ prefix, limit }) as string[];
   }
 
   close(): void {
@@ -151,6 +149,9 @@ function prepare(db: Database.Database) {
     transition: db.prepare('UPDATE volumes SET status = ? WHERE name = ? AND status = ?'),
     delete: db.prepare('DELETE FROM volumes WHERE name = ?'),
     names: db.prepare('SELECT name FROM volumes ORDER BY name'),
-    prefix: db.prepare(`SELECT name FROM volumes WHERE status = 'ready' AND name LIKE ? ESCAPE '\\' ORDER BY name LIMIT ?`),
+    // A range on the primary key, then an exact (case-sensitive, unlike LIKE) prefix comparison.
+    prefix: db.prepare(`SELECT name FROM volumes
+      WHERE name >= @prefix AND substr(name, 1, length(@prefix)) = @prefix AND status = 'ready'
+      ORDER BY name LIMIT @limit`),
   };
 }

@@ -36,6 +36,7 @@ test('table prefix adds an upper-cased header; .Name becomes VOLUME NAME', () =>
   assert.equal(renderTemplate('table {{.Name}}\\t{{.Driver}}', [V], true), 'VOLUME NAME\tDRIVER\ndata\tlocal\n');
   assert.equal(renderTemplate('{{.Name}}', [V, V], true), 'data\ndata\n');
   assert.equal(renderTemplate('table {{.Name}}', [], true), '');
+  assert.equal(renderTemplate('table {{.Name}}', [V], true, false), 'data\n');
 });
 
 test('default table pads the driver column to 12 like Go tabwriter', () => {

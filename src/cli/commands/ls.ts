@@ -28,7 +28,7 @@ export const registerLs: Register = (program, { ctx, finish }) => {
       const volumes = engine.ls(flags.filter);
       if (flags.quiet) return finish(ok(volumes.map((v) => v.Name + '\n').join('')));
       if (flags.format === 'json') return finish(ok(renderJson(volumes)));
-      if (flags.format !== undefined) return finish(ok(renderTemplate(flags.format, volumes, !flags.noheading)));
+      if (flags.format !== undefined) return finish(ok(renderTemplate(flags.format, volumes, true, !flags.noheading)));
       finish(ok(renderVolumeTable(volumes, !flags.noheading)));
     });
 };
