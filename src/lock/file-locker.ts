@@ -64,13 +64,17 @@ export class FileLocker implements VolumeLocker {
           throw new VolError('IO_FAILED', `locking volume ${name}: ${(err as Error).message}`, { volume: name, cause: err });
         }
         if (Date.now() >= deadline) {
-          throw new VolError('LOCK_TIMEOUT', `timed out after ${Math.round(this.timing.waitMs / 1000)}s waiting for the lock of volume ${name}`, {
+          throw new VolError('LOCK_TIMEOUT', `timed out after ${formatMs(this.timing.waitMs)} waiting for the lock of volume ${name}`, {
             volume: name,
-            hint: `another vol process is working on it; a lock left by a killed process is taken over after ${this.timing.staleMs / 1000}s`,
+            hint: `another vol process is working on it; a lock left by a killed process is taken over after ${formatMs(this.timing.staleMs)}`,
           });
         }
         await sleep(delay + Math.random() * delay);
       }
     }
   }
+}
+
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${ms}ms` : `${ms / 1000}s`;
 }

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { VOL_BIN, vol, type VolRun } from './vol.ts';
+import { VOL_BIN, volAsync, type VolRun } from './vol.ts';
 
 /** A vol process started in the background, for tests that signal it mid-run. */
 export interface KillableVol {
@@ -29,8 +29,8 @@ export function spawnVol(root: string, args: readonly string[], env: Record<stri
 }
 
 /** Names printed by `vol ls -q`, sorted; fails the test if ls itself fails. */
-export function lsNames(root: string, env: Record<string, string> = {}): string[] {
-  const r = vol(root, ['ls', '-q'], { env });
+export async function lsNames(root: string, env: Record<string, string> = {}): Promise<string[]> {
+  const r = await volAsync(root, ['ls', '-q'], { env });
   assert.equal(r.code, 0, `ls -q failed: ${r.stderr}`);
   assert.equal(r.stderr, '');
   return r.stdout.split('\n').filter((l) => l !== '').sort();
@@ -56,9 +56,9 @@ export function dataDir(root: string, name: string): string {
 }
 
 /** Asserts that the root holds no volume: nothing listed, inspected, on disk, or locked. */
-export function assertRootEmpty(root: string, env: Record<string, string> = {}): void {
-  assert.deepEqual(lsNames(root, env), []);
-  const inspect = vol(root, ['inspect', '-a'], { env });
+export async function assertRootEmpty(root: string, env: Record<string, string> = {}): Promise<void> {
+  assert.deepEqual(await lsNames(root, env), []);
+  const inspect = await volAsync(root, ['inspect', '-a'], { env });
   assert.equal(inspect.code, 0, inspect.stderr);
   assert.equal(inspect.stdout.trim(), '[]');
   assert.deepEqual(volumeDirEntries(root), []);
