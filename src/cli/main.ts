@@ -2,15 +2,17 @@ import { Command, CommanderError } from 'commander';
 import { isVolError } from '../core/errors.ts';
 import { registerCreate } from './commands/create.ts';
 import { registerExists } from './commands/exists.ts';
+import { registerInfo } from './commands/info.ts';
 import { registerInspect } from './commands/inspect.ts';
 import { registerLs } from './commands/ls.ts';
+import { registerMount, registerUnmount } from './commands/mount.ts';
 import { registerRm } from './commands/rm.ts';
 import { collect, type Register } from './commands/shared.ts';
 import { CliContext } from './context.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import type { CommandResult } from './result.ts';
 
-const COMMANDS: Register[] = [registerCreate, registerRm, registerLs, registerInspect, registerExists];
+const COMMANDS: Register[] = [registerCreate, registerRm, registerLs, registerInspect, registerExists, registerInfo, registerMount, registerUnmount];
 const GLOBAL_WITH_VALUE = new Set(['--root', '--config', '--volume-plugin', '--log-level']);
 
 /** Where main writes; the process streams in bin/vol, buffers in tests. */

@@ -52,7 +52,7 @@ function lookup(data: unknown, path: string[], src: string): unknown {
 }
 
 /** Inspect keys that exist on some volumes only; asking for them is not an error. */
-const OPTIONAL_FIELDS = new Set(['Status', 'UID', 'GID']);
+const OPTIONAL_FIELDS = new Set(['Status', 'UID', 'GID', 'Quota']);
 
 function renderValue(v: unknown, json: boolean): string {
   if (json) return JSON.stringify(v ?? null);

@@ -21,6 +21,8 @@ export interface VolConfig {
   pluginTimeout: number;
   logLevel: LogLevel;
   lockTiming: FileLockTiming;
+  /** First XFS project id vol hands out (`[vol] xfs_project_base`). */
+  xfsProjectBase: number;
 }
 
 /** What the CLI gathered from global flags. */
@@ -48,6 +50,7 @@ export async function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv =
     pluginTimeout: file.pluginTimeout ?? 5,
     logLevel: logLevel as LogLevel,
     lockTiming: lockTimingFromEnv(env),
+    xfsProjectBase: file.xfsProjectBase ?? 200_000,
   };
 }
 
@@ -78,6 +81,7 @@ function lockTimingFromEnv(env: NodeJS.ProcessEnv): FileLockTiming {
 }
 
 interface FileConfig {
+  xfsProjectBase?: number;
   volumePath?: string;
   pluginTimeout?: number;
   plugins?: Record<string, string>;
@@ -110,6 +114,12 @@ export function parseConfigText(text: string, path: string, parse: (text: string
     const t = Number(engine.volume_plugin_timeout);
     if (!Number.isInteger(t) || t < 0) throw new VolError('INVALID_ARG', `config file ${path}: engine.volume_plugin_timeout must be a whole number of seconds`);
     out.pluginTimeout = t;
+  }
+  const vol = (doc.vol ?? {}) as Record<string, unknown>;
+  if (vol.xfs_project_base !== undefined) {
+    const base = Number(vol.xfs_project_base);
+    if (!Number.isInteger(base) || base < 1 || base > 0xfffffff0) throw new VolError('INVALID_ARG', `config file ${path}: vol.xfs_project_base must be a project id (1 to 4294967280)`);
+    out.xfsProjectBase = base;
   }
   const plugins = engine.volume_plugins;
   if (plugins !== undefined) {

@@ -1,8 +1,11 @@
 import { compileFilters, parseFilterArgs } from './filters.ts';
 import { noSuchVolume, resolveVolumeName } from './lookup.ts';
 import { toInspect, type VolumeCreateOptions, type VolumeInspect, type VolumeRmOptions, type VolumeRmReport } from './model.ts';
+import { gatherInfo, type VolInfo } from './info.ts';
+import { inspectWithQuota } from './quota.ts';
 import type { Runtime } from './runtime.ts';
 import { createVolume, type VolumeCreateReport } from './volume-create.ts';
+import { mountVolume, unmountVolume } from './volume-mount.ts';
 import { removeVolumes } from './volume-remove.ts';
 
 /** Per-argument outcome of inspect: the volume, or why it could not be shown. */
@@ -26,8 +29,8 @@ export class Engine {
     return removeVolumes(this.rt, opts);
   }
 
-  /** `vol ls`: ready volumes matching every filter key, sorted by name. */
-  ls(filterArgs: readonly string[] = []): VolumeInspect[] {
+  /** `vol ls`: ready volumes matching every filter key, sorted by name; `withQuota` reads usage too. */
+  async ls(filterArgs: readonly string[] = [], withQuota = false): Promise<VolumeInspect[]> {
     const filter = compileFilters(parseFilterArgs(filterArgs), {
       now: Date.now(),
       createdAtOf: (name) => {
@@ -35,21 +38,43 @@ export class Engine {
         return v?.status === 'ready' ? v.createdAt : undefined;
       },
     });
-    return this.rt.store.list({ anyLabel: filter.anyLabel }).filter(filter.matches).map(toInspect);
+    const volumes = this.rt.store.list({ anyLabel: filter.anyLabel }).filter(filter.matches);
+    return withQuota ? inspectWithQuota(this.rt, volumes) : volumes.map((v) => toInspect(v));
   }
 
   /** `vol inspect`: one report per name, in argument order; `all` lists every ready volume. */
-  inspect(names: readonly string[], all: boolean): VolumeInspectReport[] {
-    if (all) return this.rt.store.list().map((v) => ({ name: v.name, volume: toInspect(v) }));
-    return names.map((typed) => {
+  async inspect(names: readonly string[], all: boolean): Promise<VolumeInspectReport[]> {
+    const found = all ? this.rt.store.list() : [];
+    const reports: VolumeInspectReport[] = [];
+    for (const typed of all ? [] : names) {
       try {
         const rec = this.rt.store.get(resolveVolumeName(this.rt, typed));
         if (rec?.status !== 'ready') throw noSuchVolume(typed);
-        return { name: rec.name, volume: toInspect(rec) };
+        found.push(rec);
+        reports.push({ name: rec.name });
       } catch (err) {
-        return { name: typed, error: err as Error };
+        reports.push({ name: typed, error: err as Error });
       }
-    });
+    }
+    const shown = await inspectWithQuota(this.rt, found);
+    if (all) return shown.map((v) => ({ name: v.Name, volume: v }));
+    let next = 0;
+    return reports.map((r) => (r.error ? r : { ...r, volume: shown[next++] }));
+  }
+
+  /** `vol info`: root, database, volume path, its file system and quota backend, plugins. */
+  info(): Promise<VolInfo> {
+    return gatherInfo(this.rt);
+  }
+
+  /** `vol mount`: returns the mountpoint. */
+  mount(name: string): Promise<string> {
+    return mountVolume(this.rt, name);
+  }
+
+  /** `vol unmount`. */
+  unmount(name: string): Promise<void> {
+    return unmountVolume(this.rt, name);
   }
 
   /** `vol exists`: whether a ready volume has exactly this name. */

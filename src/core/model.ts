@@ -21,6 +21,22 @@ export interface VolumeRecord {
   pluginTimeout?: number;
   status: VolumeStatus;
   mountCount: number;
+  /** The quota backend enforcing size/inodes, and its id for this volume once known. */
+  quota?: VolumeQuotaRef;
+}
+
+/** Which quota backend holds a volume's limit, and under which id. */
+export interface VolumeQuotaRef {
+  backend: string;
+  id?: string;
+}
+
+/** The `Quota` object of inspect, for volumes with a limit. */
+export interface VolumeQuotaInfo {
+  Backend: string;
+  Size?: number;
+  Inodes?: number;
+  UsedBytes?: number;
 }
 
 /** What `create` needs once options are parsed and validated. */
@@ -62,6 +78,7 @@ export interface VolumeInspect {
   UID?: number;
   GID?: number;
   MountCount: number;
+  Quota?: VolumeQuotaInfo;
 }
 
 /** Per-volume outcome of a command that acts on several volumes. */
@@ -87,8 +104,8 @@ export function volumeDir(v: VolumeRecord): string {
   return v.mountpoint.slice(0, v.mountpoint.lastIndexOf('/'));
 }
 
-/** Converts a record to the inspect shape. */
-export function toInspect(v: VolumeRecord): VolumeInspect {
+/** Converts a record to the inspect shape; `quota` is added for volumes with a limit. */
+export function toInspect(v: VolumeRecord, quota?: VolumeQuotaInfo): VolumeInspect {
   const out: VolumeInspect = {
     Name: v.name,
     Driver: v.driver,
@@ -103,7 +120,7 @@ export function toInspect(v: VolumeRecord): VolumeInspect {
   if (v.gid !== undefined) out.GID = v.gid;
   // Re-insert MountCount so it stays after UID/GID, as Podman orders the keys.
   const { MountCount, ...rest } = out;
-  return { ...rest, MountCount };
+  return quota ? { ...rest, MountCount, Quota: quota } : { ...rest, MountCount };
 }
 
 function sortedObject(o: Record<string, string>): Record<string, string> {

@@ -1,5 +1,6 @@
 import { assertNothingMountedUnder } from '../local/mounts.ts';
 import { removeTree } from '../local/volume-dirs.ts';
+import { backendByName } from './quota.ts';
 import { volumeDir, type VolumeRecord } from './model.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -9,11 +10,21 @@ import type { Runtime } from './runtime.ts';
  * directory goes first, then the row, so no directory is ever left without a row.
  * Returns true when the volume was a `removing` one (its removal is now complete).
  */
-export function settleTransient(rt: Runtime, rec: VolumeRecord): boolean {
+export async function settleTransient(rt: Runtime, rec: VolumeRecord): Promise<boolean> {
   if (rec.status === 'ready') return false;
   rt.log.warn(`${rec.status === 'creating' ? 'undoing the creation' : 'finishing the removal'} of volume ${rec.name} left by a killed process`, { volume: rec.name });
   assertNothingMountedUnder(volumeDir(rec), rec.name);
-  removeTree(volumeDir(rec));
+  await removeVolumeFiles(rt, rec);
   rt.store.delete(rec.name);
   return rec.status === 'removing';
+}
+
+/**
+ * Deletes a volume's directory tree (never following links), then releases its quota. A crash
+ * in between leaves the row, so a later call releases the quota (both steps are repeatable).
+ */
+export async function removeVolumeFiles(rt: Runtime, rec: VolumeRecord): Promise<void> {
+  removeTree(volumeDir(rec));
+  // podman: a btrfs qgroup outlives its subvolume there unless destroyed; vol destroys it.
+  if (rec.quota?.id !== undefined) await backendByName(rt, rec.quota.backend)?.release(rec.mountpoint, { id: rec.quota.id });
 }

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseLocalOptions } from '../local/options.ts';
-import { makeVolumeDirs, removeTree } from '../local/volume-dirs.ts';
-import { assertQuotaSupported } from '../quota/backend.ts';
+import { chownVolumeDirs, makeDataDir, makeVolumeDir, removeTree } from '../local/volume-dirs.ts';
+import type { QuotaBackend, QuotaHandle } from '../quota/backend.ts';
+import { backendForLimits, wantsQuota } from './quota.ts';
 import { VolError } from './errors.ts';
-import type { LocalDriverSettings, VolumeCreateOptions, VolumeRecord } from './model.ts';
+import { volumeDir, type LocalDriverSettings, type VolumeCreateOptions, type VolumeRecord } from './model.ts';
 import { randomVolumeName, validateVolumeName } from './names.ts';
 import { settleTransient } from './recover.ts';
 import type { Runtime } from './runtime.ts';
@@ -31,7 +32,7 @@ export async function createVolume(rt: Runtime, opts: VolumeCreateOptions): Prom
     });
   }
   const settings = parseLocalOptions(opts.options ?? {});
-  assertQuotaSupported(rt.config.volumesDir, settings, name);
+  const quota = wantsQuota(settings) ? await backendForLimits(rt, settings, settings.type, name) : undefined;
   return rt.locker.withLock(name, async () => {
     const existing = rt.store.get(name);
     if (existing?.status === 'ready') {
@@ -39,29 +40,41 @@ export async function createVolume(rt: Runtime, opts: VolumeCreateOptions): Prom
       throw new VolError('VOLUME_EXISTS', `volume with name ${name} already exists: volume already exists`, { volume: name });
     }
     // A row in `creating`/`removing` while we hold its lock was left by a killed process.
-    if (existing) settleTransient(rt, existing);
+    if (existing) await settleTransient(rt, existing);
     assertNoOrphanDir(rt, name);
     const rec = newRecord(rt, name, labels, settings);
-    rt.store.insertCreating(rec);
-    await makeDirsOrUndo(rt, rec);
+    if (quota) rec.quota = { backend: quota.name };
+    rt.store.insertCreating(rec, rt.config.xfsProjectBase);
+    await makeDirsOrUndo(rt, rec, quota);
     rec.status = 'ready';
     return { volume: rec, existed: false };
   });
 }
 
-async function makeDirsOrUndo(rt: Runtime, rec: VolumeRecord): Promise<void> {
-  const volDir = join(rt.config.volumesDir, rec.name);
-  let madeDirs = false;
+async function makeDirsOrUndo(rt: Runtime, rec: VolumeRecord, quota: QuotaBackend | undefined): Promise<void> {
+  const volDir = volumeDir(rec);
+  let madeDir = false;
+  let handle: QuotaHandle | undefined;
   try {
-    makeVolumeDirs(volDir, { uid: rec.uid, gid: rec.gid });
-    madeDirs = true;
+    makeVolumeDir(volDir);
+    madeDir = true;
+    if (quota) {
+      handle = await quota.makeLimitedDir(rec.mountpoint, rec, rec.quota?.id);
+      // Stored before anything else can fail, so undo (now or after a crash) knows what to release.
+      if (handle.id !== rec.quota?.id) rt.store.setQuotaId(rec.name, handle.id);
+      rec.quota = { backend: quota.name, id: handle.id };
+    } else {
+      makeDataDir(rec.mountpoint);
+    }
+    chownVolumeDirs(volDir, { uid: rec.uid, gid: rec.gid });
     await rt.afterDiskWork?.();
     if (!rt.store.transition(rec.name, 'creating', 'ready')) {
       throw new VolError('STATE_CONFLICT', `volume ${rec.name} changed while it was being created`, { volume: rec.name });
     }
   } catch (err) {
-    // Undo in reverse order: directories first, then the row that reserved the name.
-    if (madeDirs) removeTree(volDir);
+    // Undo in reverse order: directories, then the limit, then the row that reserved the name.
+    if (madeDir) removeTree(volDir);
+    if (quota && handle) await quota.release(rec.mountpoint, handle).catch((e: unknown) => rt.log.warn(`releasing the quota of ${rec.name} failed`, { error: (e as Error).message }));
     rt.store.delete(rec.name);
     throw err;
   }

@@ -1,9 +1,9 @@
 import { assertNothingMountedUnder } from '../local/mounts.ts';
-import { removeTree } from '../local/volume-dirs.ts';
 import { isVolError } from './errors.ts';
 import { volumeDir, type VolumeRmOptions, type VolumeRmReport } from './model.ts';
 import { noVolumeWithName, resolveVolumeName } from './lookup.ts';
-import { settleTransient } from './recover.ts';
+import { removeVolumeFiles, settleTransient } from './recover.ts';
+import { detachVolume } from './volume-mount.ts';
 import type { Runtime } from './runtime.ts';
 
 /**
@@ -38,21 +38,23 @@ export async function removeVolumes(rt: Runtime, opts: VolumeRmOptions): Promise
 /** Removes one volume under its lock; undefined when there is nothing to report. */
 async function removeOne(rt: Runtime, name: string, quietIfGone: boolean): Promise<VolumeRmReport | undefined> {
   try {
-    return await rt.locker.withLock(name, () => {
+    return await rt.locker.withLock(name, async () => {
       const rec = rt.store.get(name);
       // Gone meanwhile, or a create a killed process left half-done: nothing the user could see.
       if (!rec || rec.status === 'creating') {
-        if (rec) settleTransient(rt, rec);
+        if (rec) await settleTransient(rt, rec);
         if (quietIfGone) return undefined;
         throw noVolumeWithName(name);
       }
+      // podman: rm detaches a volume mounted with a plain `mount` whatever its count, and so does vol.
+      await detachVolume(rt, rec);
       // Checked before the row changes or anything is deleted, so a refusal changes nothing.
       assertNothingMountedUnder(volumeDir(rec), name);
       if (rec.status === 'ready' && !rt.store.transition(name, 'ready', 'removing')) {
         throw noVolumeWithName(name);
       }
       // Crash window: from here a killed process leaves a `removing` row that the next touch finishes.
-      removeTree(volumeDir(rec));
+      await removeVolumeFiles(rt, rec);
       rt.store.delete(name);
       return { name };
     });

@@ -1,18 +1,29 @@
 import { readFileSync } from 'node:fs';
 import { VolError } from '../core/errors.ts';
 
-/** Mount points at or below `dir`, from /proc/self/mountinfo (bind mounts of the same file system included). */
-export function mountPointsUnder(dir: string): string[] {
-  const text = readFileSync('/proc/self/mountinfo', 'utf8');
+/** Every mount point of this process's mount namespace, from /proc/self/mountinfo. */
+export function listMountPoints(): string[] {
   const out: string[] = [];
-  for (const line of text.split('\n')) {
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
     const field = line.split(' ')[4];
-    if (field === undefined) continue;
     // mountinfo escapes space, tab, newline and backslash as octal.
-    const mp = field.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
-    if (mp === dir || mp.startsWith(dir + '/')) out.push(mp);
+    if (field !== undefined) out.push(field.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8))));
   }
   return out;
+}
+
+/** Mount points at or below `dir` (bind mounts of the same file system included). */
+export function mountPointsUnder(dir: string): string[] {
+  return listMountPoints().filter((mp) => mp === dir || mp.startsWith(dir + '/'));
+}
+
+/** The mount point of the file system that holds `path` (an absolute, symlink-free path). */
+export function mountPointOf(path: string): string {
+  let best = '/';
+  for (const mp of listMountPoints()) {
+    if ((path === mp || path.startsWith(mp === '/' ? '/' : mp + '/')) && mp.length > best.length) best = mp;
+  }
+  return best;
 }
 
 /** Throws before anything is deleted when a file system is mounted inside `dir`. */

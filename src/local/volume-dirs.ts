@@ -8,14 +8,12 @@ export interface VolumeOwner {
   gid?: number;
 }
 
-/**
- * Makes `<volDir>` (0700) and `<volDir>/_data` (0755), both owned by `owner`. Fails when
- * `volDir` already exists: a directory no row records is never adopted or overwritten.
- */
-export function makeVolumeDirs(volDir: string, owner: VolumeOwner): string {
-  const dataDir = join(volDir, '_data');
+/** Makes the volume directory `volDir` (0700); fails when it exists, so nothing is ever adopted. */
+export function makeVolumeDir(volDir: string): void {
   try {
     mkdirSync(volDir, { mode: 0o700 });
+    // mkdir's mode is masked by the umask; the contract fixes the modes.
+    chmodSync(volDir, 0o700);
   } catch (err) {
     if (errnoCode(err) === 'EEXIST') {
       throw new VolError('STATE_CONFLICT', `directory ${volDir} already exists but no volume records it`, {
@@ -25,24 +23,32 @@ export function makeVolumeDirs(volDir: string, owner: VolumeOwner): string {
     }
     throw ioError(`creating ${volDir}`, err);
   }
+}
+
+/** Makes a plain `_data` directory (0755). */
+export function makeDataDir(dataDir: string): void {
   try {
     mkdirSync(dataDir, { mode: 0o755 });
-    // mkdir's mode is masked by the umask; the contract fixes the modes.
-    chmodSync(volDir, 0o700);
     chmodSync(dataDir, 0o755);
-    if (owner.uid !== undefined || owner.gid !== undefined) {
-      chownSync(volDir, owner.uid ?? -1, owner.gid ?? -1);
-      chownSync(dataDir, owner.uid ?? -1, owner.gid ?? -1);
-    }
   } catch (err) {
-    throw ioError(`preparing ${dataDir}`, err);
+    throw ioError(`creating ${dataDir}`, err);
   }
-  return dataDir;
+}
+
+/** Gives `volDir` and its `_data` to `owner` (undefined ids stay the caller's). */
+export function chownVolumeDirs(volDir: string, owner: VolumeOwner): void {
+  if (owner.uid === undefined && owner.gid === undefined) return;
+  try {
+    chownSync(volDir, owner.uid ?? -1, owner.gid ?? -1);
+    chownSync(join(volDir, '_data'), owner.uid ?? -1, owner.gid ?? -1);
+  } catch (err) {
+    throw ioError(`changing the owner of ${volDir}`, err);
+  }
 }
 
 /**
  * Deletes `path` and everything below it without following symlinks: a link (even `_data`
- * itself) is unlinked and its target left alone. Refuses to descend into another file system.
+ * itself) is unlinked and its target left alone. Callers check for mounts first (mounts.ts).
  */
 export function removeTree(path: string): void {
   let st;
@@ -57,7 +63,7 @@ export function removeTree(path: string): void {
       unlinkSync(path);
       return;
     }
-    removeContents(path, st.dev);
+    removeContents(path);
     rmdirSync(path);
   } catch (err) {
     if (err instanceof VolError) throw err;
@@ -65,19 +71,15 @@ export function removeTree(path: string): void {
   }
 }
 
-function removeContents(dir: string, dev: number): void {
+function removeContents(dir: string): void {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
     if (!entry.isDirectory()) {
       unlinkSync(p);
       continue;
     }
-    if (lstatSync(p).dev !== dev) {
-      throw new VolError('IO_FAILED', `refusing to remove ${p}: another file system is mounted there`, {
-        hint: 'unmount it first',
-      });
-    }
-    removeContents(p, dev);
+    removeContents(p);
+    // On btrfs this also deletes an (emptied) subvolume, such as a size-limited `_data`.
     rmdirSync(p);
   }
 }

@@ -1,30 +1,53 @@
-import { VolError } from '../core/errors.ts';
-import { filesystemName } from './filesystem.ts';
+import type { Logger } from '../core/log.ts';
 
 /** The limits a volume asks for. */
-export interface QuotaRequest {
+export interface QuotaLimits {
+  /** Bytes. */
   size?: number;
   inodes?: number;
-  /** The volume's `type=` option: a tmpfs takes its limits as mount options instead. */
-  type?: string;
 }
 
-/** Names of the quota backends vol knows; none is available yet. */
-export const KNOWN_BACKENDS: readonly string[] = [];
+/** What quota accounting says a volume uses, read without walking its files. */
+export interface QuotaUsage {
+  usedBytes?: number;
+  usedInodes?: number;
+}
+
+/** What the backend recorded for one volume (stored in the database, handed back on release). */
+export interface QuotaHandle {
+  /** Backend-specific id: a btrfs qgroup (`0/257`) or an XFS project id (`200000`). */
+  id: string;
+}
+
+/** Where and how a backend runs its tools. */
+export interface QuotaContext {
+  /** Mount point of the file system that holds the volumes. */
+  mountPoint: string;
+  /** Runs a tool; rejects with its stderr on a non-zero exit. */
+  exec: Exec;
+  log: Logger;
+}
+
+/** Runs `file args…` and resolves with its stdout. */
+export type Exec = (file: string, args: readonly string[]) => Promise<string>;
 
 /**
- * Throws QUOTA_UNSUPPORTED when a limit is asked for that no backend can enforce on the file
- * system of `volumesDir`. Until quota backends exist that is every limit: vol refuses rather
- * than making a volume that silently has no limit.
+ * Enforces size/inode limits on the `_data` directories of one file system. Every method that
+ * changes something has an inverse, so a failed create can be undone step by step.
  */
-export function assertQuotaSupported(volumesDir: string, req: QuotaRequest, volume: string): void {
-  if (req.size === undefined && req.inodes === undefined) return;
-  // tmpfs enforces size= and nr_inodes= itself when the volume is mounted.
-  if (req.type?.toLowerCase() === 'tmpfs') return;
-  const what = req.size !== undefined ? 'size' : 'inodes';
-  const fs = filesystemName(volumesDir);
-  throw new VolError('QUOTA_UNSUPPORTED', `volume ${volume}: ${what} limits are not supported on ${fs} (${volumesDir}): vol has no quota backend for it yet`, {
-    volume,
-    hint: 'quota backends (btrfs, XFS project quota, tmpfs) are not implemented yet; create the volume without size/inodes',
-  });
+export interface QuotaBackend {
+  /** `btrfs`, `xfs`, `tmpfs` or `none`. */
+  readonly name: string;
+  /** Throws QUOTA_UNSUPPORTED (naming the file system and what to do) when `limits` cannot be enforced. */
+  check(limits: QuotaLimits, volume: string): Promise<void>;
+  /**
+   * Makes `dataDir` (mode 0755) as a directory the limits apply to (a btrfs subvolume, an XFS
+   * project directory). `reserved` is the id the caller reserved in the database, if the backend
+   * needs one. On failure, nothing it made is left behind.
+   */
+  makeLimitedDir(dataDir: string, limits: QuotaLimits, reserved: string | undefined): Promise<QuotaHandle>;
+  /** Reads usage of the volumes whose handles are given, in one pass where the tool allows it. */
+  usage(handles: readonly QuotaHandle[]): Promise<Map<string, QuotaUsage>>;
+  /** Drops the limit and accounting of an emptied, removed `dataDir`. Safe to call twice. */
+  release(dataDir: string, handle: QuotaHandle): Promise<void>;
 }

@@ -40,4 +40,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX volume_labels_key_value ON volume_labels (key, value);
     `,
   },
+  {
+    name: 'quota-backend',
+    sql: `
+      ALTER TABLE volumes ADD COLUMN quota_backend TEXT;
+      -- XFS project ids are handed out from a range and must never be shared.
+      CREATE UNIQUE INDEX volumes_xfs_project ON volumes (quota_id) WHERE quota_backend = 'xfs';
+    `,
+  },
 ];

@@ -16,6 +16,8 @@ export interface VolumeRow {
   no_quota: number;
   plugin_timeout: number | null;
   mount_count: number;
+  quota_backend: string | null;
+  quota_id: string | null;
 }
 
 /** Maps a row to the record the core works with. */
@@ -36,5 +38,6 @@ export function rowToRecord(row: VolumeRow): VolumeRecord {
   if (row.size !== null) rec.size = row.size;
   if (row.inodes !== null) rec.inodes = row.inodes;
   if (row.plugin_timeout !== null) rec.pluginTimeout = row.plugin_timeout;
+  if (row.quota_backend !== null) rec.quota = row.quota_id === null ? { backend: row.quota_backend } : { backend: row.quota_backend, id: row.quota_id };
   return rec;
 }

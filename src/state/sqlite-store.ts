@@ -65,8 +65,11 @@ class SqliteVolumeStore implements VolumeStore {
     this.stmts = prepare(db);
   }
 
-  insertCreating(rec: VolumeRecord): void {
+  insertCreating(rec: VolumeRecord, projectBase = 200_000): void {
     const insert = this.db.transaction(() => {
+      if (rec.quota?.backend === 'xfs' && rec.quota.id === undefined) {
+        rec.quota.id = String(this.stmts.nextProject.pluck().get(projectBase));
+      }
       this.stmts.insert.run({
         name: rec.name,
         driver: rec.driver,
@@ -80,6 +83,8 @@ class SqliteVolumeStore implements VolumeStore {
         inodes: rec.inodes ?? null,
         no_quota: rec.noQuota ? 1 : 0,
         plugin_timeout: rec.pluginTimeout ?? null,
+        quota_backend: rec.quota?.backend ?? null,
+        quota_id: rec.quota?.id ?? null,
       });
       for (const [key, value] of Object.entries(rec.labels)) {
         this.stmts.insertLabel.run(rec.name, key, value);
@@ -93,6 +98,14 @@ class SqliteVolumeStore implements VolumeStore {
       }
       throw err;
     }
+  }
+
+  setMountCount(name: string, count: number): void {
+    this.db.transaction(() => this.stmts.setMountCount.run(count, name)).immediate();
+  }
+
+  setQuotaId(name: string, id: string): void {
+    this.db.transaction(() => this.stmts.setQuotaId.run(id, name)).immediate();
   }
 
   get(name: string): VolumeRecord | undefined {
@@ -141,9 +154,13 @@ class SqliteVolumeStore implements VolumeStore {
 function prepare(db: Database.Database) {
   return {
     insert: db.prepare(`INSERT INTO volumes (name, driver, mountpoint, created_at, status, labels, options,
-        uid, gid, size, inodes, no_quota, plugin_timeout)
+        uid, gid, size, inodes, no_quota, plugin_timeout, quota_backend, quota_id)
       VALUES (@name, @driver, @mountpoint, @created_at, 'creating', @labels, @options,
-        @uid, @gid, @size, @inodes, @no_quota, @plugin_timeout)`),
+        @uid, @gid, @size, @inodes, @no_quota, @plugin_timeout, @quota_backend, @quota_id)`),
+    nextProject: db.prepare(`SELECT MAX(?1, COALESCE(MAX(CAST(quota_id AS INTEGER)) + 1, ?1))
+      FROM volumes WHERE quota_backend = 'xfs'`),
+    setQuotaId: db.prepare('UPDATE volumes SET quota_id = ? WHERE name = ?'),
+    setMountCount: db.prepare('UPDATE volumes SET mount_count = ? WHERE name = ?'),
     insertLabel: db.prepare('INSERT INTO volume_labels (volume, key, value) VALUES (?, ?, ?)'),
     get: db.prepare('SELECT * FROM volumes WHERE name = ?'),
     transition: db.prepare('UPDATE volumes SET status = ? WHERE name = ? AND status = ?'),

@@ -16,8 +16,16 @@ export interface VolumeListQuery {
 
 /** The persistent record of volumes; every SQL statement of vol lives behind this interface. */
 export interface VolumeStore {
-  /** Reserves `rec.name` with status `creating`; throws VOLUME_EXISTS when the name is taken. */
-  insertCreating(rec: VolumeRecord): void;
+  /**
+   * Reserves `rec.name` with status `creating`; throws VOLUME_EXISTS when the name is taken.
+   * For an `xfs` quota without id, reserves the next free project id from `projectBase` in the
+   * same transaction and sets it on `rec.quota`.
+   */
+  insertCreating(rec: VolumeRecord, projectBase?: number): void;
+  /** Sets the number of mounts of a volume. */
+  setMountCount(name: string, count: number): void;
+  /** Records the quota id a backend assigned while creating. */
+  setQuotaId(name: string, id: string): void;
   /** The row for exactly `name`, in any status. */
   get(name: string): VolumeRecord | undefined;
   /** Moves `name` from status `from` to `to`; false when the row was not in `from`. */

@@ -25,7 +25,9 @@ export const registerLs: Register = (program, { ctx, finish }) => {
         throw new VolError('INVALID_ARG', 'quiet and format flags cannot be used together');
       }
       const engine = await ctx.engine(true);
-      const volumes = engine.ls(flags.filter);
+      // Quota usage costs a tool run per backend: read it only when the output can show it.
+      const withQuota = flags.format === 'json' || Boolean(flags.format?.includes('.Quota'));
+      const volumes = await engine.ls(flags.filter, withQuota);
       if (flags.quiet) return finish(ok(volumes.map((v) => v.Name + '\n').join('')));
       if (flags.format === 'json') return finish(ok(renderJson(volumes)));
       if (flags.format !== undefined) return finish(ok(renderTemplate(flags.format, volumes, true, !flags.noheading)));

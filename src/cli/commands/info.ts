@@ -1,0 +1,34 @@
+import type { VolInfo } from '../../core/info.ts';
+import { renderJson } from '../render.ts';
+import { compileTemplate } from '../template.ts';
+import { ok } from '../result.ts';
+import type { Register } from './shared.ts';
+
+/** `vol info`: where vol keeps its state and how it can limit volume sizes here. */
+export const registerInfo: Register = (program, { ctx, finish }) => {
+  program
+    .command('info')
+    .description('Show the root, database, volume path, its file system and quota backend, and plugins')
+    .option('-f, --format <format>', 'json, or a Go template such as {{.QuotaBackend}}')
+    .action(async (flags: { format?: string }) => {
+      const engine = await ctx.engine(false);
+      const info = await engine.info();
+      if (flags.format === 'json') return finish(ok(renderJson(info)));
+      if (flags.format !== undefined) return finish(ok(compileTemplate(flags.format).render(info) + '\n'));
+      finish(ok(renderInfoTable(info)));
+    });
+};
+
+function renderInfoTable(info: VolInfo): string {
+  const plugins = Object.entries(info.Plugins).map(([name, sock]) => `${name}=${sock}`);
+  const rows: [string, string][] = [
+    ['Root', info.Root],
+    ['Database', info.Database],
+    ['VolumePath', info.VolumePath],
+    ['Filesystem', info.Filesystem],
+    ['QuotaBackend', info.QuotaBackend],
+    ['QuotaStatus', info.QuotaStatus],
+    ['Plugins', plugins.length ? plugins.join(', ') : '(none)'],
+  ];
+  return rows.map(([k, v]) => `${(k + ':').padEnd(14)}${v}\n`).join('');
+}

@@ -1,0 +1,93 @@
+import { chmodSync } from 'node:fs';
+import { VolError, errnoCode } from '../core/errors.ts';
+import type { QuotaBackend, QuotaContext, QuotaHandle, QuotaLimits, QuotaUsage } from './backend.ts';
+import { toolError } from './exec.ts';
+
+/** btrfs: each `_data` is a subvolume whose qgroup carries a limit on referenced bytes. */
+export class BtrfsQuota implements QuotaBackend {
+  readonly name = 'btrfs';
+
+  constructor(private readonly ctx: QuotaContext) {}
+
+  async check(limits: QuotaLimits, volume: string): Promise<void> {
+    if (limits.inodes !== undefined) {
+      throw new VolError('QUOTA_UNSUPPORTED', `volume ${volume}: inode limits are not supported on btrfs (${this.ctx.mountPoint}): btrfs qgroups limit bytes only`, {
+        volume,
+        hint: 'drop inodes=, or keep the volumes on XFS with project quota',
+      });
+    }
+    try {
+      await this.ctx.exec('btrfs', ['qgroup', 'show', '--raw', this.ctx.mountPoint]);
+    } catch (err) {
+      throw this.notReady(err, volume);
+    }
+  }
+
+  async makeLimitedDir(dataDir: string, limits: QuotaLimits): Promise<QuotaHandle> {
+    try {
+      await this.ctx.exec('btrfs', ['subvolume', 'create', dataDir]);
+    } catch (err) {
+      throw toolError(`creating btrfs subvolume ${dataDir}`, err);
+    }
+    try {
+      chmodSync(dataDir, 0o755);
+      const rootId = (await this.ctx.exec('btrfs', ['inspect-internal', 'rootid', dataDir])).trim();
+      if (!/^\d+$/.test(rootId)) throw new Error(`unexpected subvolume id ${JSON.stringify(rootId)}`);
+      const handle = { id: `0/${rootId}` };
+      if (limits.size !== undefined) await this.ctx.exec('btrfs', ['qgroup', 'limit', String(limits.size), handle.id, dataDir]);
+      return handle;
+    } catch (err) {
+      await this.deleteSubvolume(dataDir);
+      throw toolError(`setting the size limit of ${dataDir}`, err);
+    }
+  }
+
+  async usage(handles: readonly QuotaHandle[]): Promise<Map<string, QuotaUsage>> {
+    const out = new Map<string, QuotaUsage>();
+    if (handles.length === 0) return out;
+    const wanted = new Set(handles.map((h) => h.id));
+    const text = await this.ctx.exec('btrfs', ['qgroup', 'show', '--raw', this.ctx.mountPoint]);
+    for (const line of text.split('\n')) {
+      const [id, referenced] = line.trim().split(/\s+/);
+      if (id && wanted.has(id) && /^\d+$/.test(referenced ?? '')) out.set(id, { usedBytes: Number(referenced) });
+    }
+    return out;
+  }
+
+  async release(_dataDir: string, handle: QuotaHandle): Promise<void> {
+    // The subvolume went with rmdir; its qgroup can only be destroyed once the cleaner has dropped it.
+    const subvolId = handle.id.split('/')[1]!;
+    try {
+      await this.ctx.exec('btrfs', ['subvolume', 'sync', this.ctx.mountPoint, subvolId]);
+      await this.ctx.exec('btrfs', ['qgroup', 'destroy', handle.id, this.ctx.mountPoint]);
+    } catch (err) {
+      // Newer kernels drop the qgroup of a deleted subvolume themselves.
+      if (/No such file or directory|not exist/i.test((err as { stderr?: string }).stderr ?? '')) return;
+      throw toolError(`destroying btrfs qgroup ${handle.id}`, err);
+    }
+  }
+
+  private async deleteSubvolume(dataDir: string): Promise<void> {
+    try {
+      await this.ctx.exec('btrfs', ['subvolume', 'delete', dataDir]);
+    } catch (err) {
+      this.ctx.log.warn(`could not delete subvolume ${dataDir} while undoing a create`, { error: (err as Error).message });
+    }
+  }
+
+  private notReady(err: unknown, volume: string): VolError {
+    const mp = this.ctx.mountPoint;
+    if (errnoCode(err) === 'ENOENT') {
+      return new VolError('QUOTA_UNSUPPORTED', `volume ${volume}: size limits on btrfs (${mp}) are not supported without the btrfs tool`, {
+        volume,
+        hint: 'install btrfs-progs',
+        cause: err,
+      });
+    }
+    return new VolError('QUOTA_UNSUPPORTED', `volume ${volume}: size limits are not supported on btrfs (${mp}) while quotas are disabled there`, {
+      volume,
+      hint: `enable them with: btrfs quota enable ${mp}`,
+      cause: err,
+    });
+  }
+}
