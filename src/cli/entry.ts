@@ -4,6 +4,7 @@ import { main } from './main.ts';
 main(process.argv.slice(2), {
   stdout: (s) => void (s && process.stdout.write(s)),
   stderr: (s) => void process.stderr.write(s),
+  readLine,
 }).then(
   (code) => {
     process.exitCode = code;
@@ -13,3 +14,21 @@ main(process.argv.slice(2), {
     process.exitCode = 125;
   },
 );
+
+/** Reads stdin up to the first newline (or its end); stdin is touched only when asked. */
+function readLine(): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let buf = '';
+    const done = (line: string | undefined) => {
+      process.stdin.off('data', onData).off('end', onEnd).pause();
+      resolve(line);
+    };
+    const onData = (chunk: string) => {
+      buf += chunk;
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) done(buf.slice(0, nl));
+    };
+    const onEnd = () => done(buf === '' ? undefined : buf);
+    process.stdin.setEncoding('utf8').on('data', onData).on('end', onEnd);
+  });
+}

@@ -6,19 +6,22 @@ import { registerInfo } from './commands/info.ts';
 import { registerInspect } from './commands/inspect.ts';
 import { registerLs } from './commands/ls.ts';
 import { registerMount, registerUnmount } from './commands/mount.ts';
+import { registerPrune } from './commands/prune.ts';
 import { registerRm } from './commands/rm.ts';
 import { collect, type Register } from './commands/shared.ts';
 import { CliContext } from './context.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import type { CommandResult } from './result.ts';
 
-const COMMANDS: Register[] = [registerCreate, registerRm, registerLs, registerInspect, registerExists, registerInfo, registerMount, registerUnmount];
+const COMMANDS: Register[] = [registerCreate, registerRm, registerLs, registerInspect, registerExists, registerInfo, registerMount, registerUnmount, registerPrune];
 const GLOBAL_WITH_VALUE = new Set(['--root', '--config', '--volume-plugin', '--log-level']);
 
 /** Where main writes; the process streams in bin/vol, buffers in tests. */
 export interface Io {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** One line of stdin without its newline; undefined at end of input. */
+  readLine(): Promise<string | undefined>;
 }
 
 /** Runs one vol command line (without `node` and the script); returns the exit code. */
@@ -34,6 +37,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   });
   try {
     await program.parseAsync(dropVolumeWord(argv), { from: 'user' });
+    if (result?.confirm) {
+      io.stdout(captured.out + result.stdout + result.confirm.prompt);
+      captured.out = '';
+      result = await confirmed(result.confirm, io);
+    }
   } catch (err) {
     result = errorResult(err, captured);
   } finally {
@@ -42,6 +50,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   io.stdout(captured.out + (result?.stdout ?? ''));
   for (const err of result?.errors ?? []) io.stderr(`Error: ${oneLine(err)}\n`);
   return result?.exitCode ?? exitCodeFor(command, result?.errors ?? []);
+}
+
+async function confirmed(confirm: NonNullable<CommandResult['confirm']>, io: Io): Promise<CommandResult> {
+  const answer = await io.readLine();
+  if (answer === undefined) {
+    return { stdout: '', errors: [new Error('no answer to the confirmation on stdin (end of input): nothing was removed')], exitCode: EXIT.failure };
+  }
+  return /^[yY]/.test(answer) ? confirm.proceed() : { stdout: '', errors: [] };
 }
 
 function buildProgram(captured: { out: string; err: string }): Command {

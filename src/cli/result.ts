@@ -4,6 +4,8 @@ export interface CommandResult {
   errors: Error[];
   /** Overrides the code derived from errors (`exists` says "no" with 1 and no error). */
   exitCode?: number;
+  /** Ask before going on: main prints stdout and `prompt`, reads a line, and runs `proceed` on y/Y. */
+  confirm?: { prompt: string; proceed(): Promise<CommandResult> };
 }
 
 /** A result with output and no errors. */

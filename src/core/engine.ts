@@ -1,12 +1,14 @@
-import { compileFilters, parseFilterArgs } from './filters.ts';
 import { noSuchVolume, resolveVolumeName } from './lookup.ts';
 import { toInspect, type VolumeCreateOptions, type VolumeInspect, type VolumeRmOptions, type VolumeRmReport } from './model.ts';
 import { gatherInfo, type VolInfo } from './info.ts';
+import { isLive } from './holders.ts';
 import { inspectWithQuota } from './quota.ts';
 import type { Runtime } from './runtime.ts';
 import { createVolume, type VolumeCreateReport } from './volume-create.ts';
-import { mountVolume, unmountVolume } from './volume-mount.ts';
+import { mountVolume, unmountVolume, type MountHolder } from './volume-mount.ts';
 import { removeVolumes } from './volume-remove.ts';
+import { listVolumes } from './volume-list.ts';
+import { pruneCandidates, pruneVolumes } from './volume-prune.ts';
 
 /** Per-argument outcome of inspect: the volume, or why it could not be shown. */
 export interface VolumeInspectReport {
@@ -31,15 +33,18 @@ export class Engine {
 
   /** `vol ls`: ready volumes matching every filter key, sorted by name; `withQuota` reads usage too. */
   async ls(filterArgs: readonly string[] = [], withQuota = false): Promise<VolumeInspect[]> {
-    const filter = compileFilters(parseFilterArgs(filterArgs), {
-      now: Date.now(),
-      createdAtOf: (name) => {
-        const v = this.rt.store.get(name);
-        return v?.status === 'ready' ? v.createdAt : undefined;
-      },
-    });
-    const volumes = this.rt.store.list({ anyLabel: filter.anyLabel }).filter(filter.matches);
+    const volumes = listVolumes(this.rt, filterArgs);
     return withQuota ? inspectWithQuota(this.rt, volumes) : volumes.map((v) => toInspect(v));
+  }
+
+  /** `vol prune`, step one: what would be removed now. */
+  pruneCandidates(filterArgs: readonly string[] = []): string[] {
+    return pruneCandidates(this.rt, filterArgs);
+  }
+
+  /** `vol prune`, step two: remove those still unused, each re-checked under its lock. */
+  prune(names: readonly string[]): Promise<VolumeRmReport[]> {
+    return pruneVolumes(this.rt, names);
   }
 
   /** `vol inspect`: one report per name, in argument order; `all` lists every ready volume. */
@@ -56,6 +61,8 @@ export class Engine {
         reports.push({ name: typed, error: err as Error });
       }
     }
+    const holders = this.rt.store.allHolders();
+    for (const v of found) v.holders = (holders.get(v.name) ?? []).filter(isLive);
     const shown = await inspectWithQuota(this.rt, found);
     if (all) return shown.map((v) => ({ name: v.Name, volume: v }));
     let next = 0;
@@ -67,14 +74,14 @@ export class Engine {
     return gatherInfo(this.rt);
   }
 
-  /** `vol mount`: returns the mountpoint. */
-  mount(name: string): Promise<string> {
-    return mountVolume(this.rt, name);
+  /** `vol mount [--holder ID [--pid PID]]`: returns the mountpoint. */
+  mount(name: string, holder?: MountHolder): Promise<string> {
+    return mountVolume(this.rt, name, holder);
   }
 
-  /** `vol unmount`. */
-  unmount(name: string): Promise<void> {
-    return unmountVolume(this.rt, name);
+  /** `vol unmount [--holder ID]`. */
+  unmount(name: string, holderId?: string): Promise<void> {
+    return unmountVolume(this.rt, name, holderId);
   }
 
   /** `vol exists`: whether a ready volume has exactly this name. */

@@ -14,6 +14,8 @@ export interface CompiledFilter {
 export interface FilterContext {
   now: number;
   createdAtOf(name: string): number | undefined;
+  /** Whether a volume has live holders. */
+  inUse(name: string): boolean;
 }
 
 type Predicate = (v: VolumeRecord) => boolean;
@@ -40,13 +42,13 @@ const COMPILERS: Record<string, Compiler> = {
     const [key, want] = splitOnce(value);
     return (v) => Object.hasOwn(v.options, key) && (want === undefined || v.options[key] === want);
   },
-  dangling: (value) => {
+  dangling: (value, ctx) => {
     if (!['true', '1', 'false', '0'].includes(value)) {
       throw new VolError('INVALID_ARG', `${JSON.stringify(value)} is not a valid value for the "dangling" filter - must be true or false`);
     }
-    // Without holders every volume is dangling; holders arrive with `vol mount --holder`.
+    // podman: dangling means no container uses it; in vol, no live holder holds it.
     const dangling = value === 'true' || value === '1';
-    return () => dangling;
+    return (v) => ctx.inUse(v.name) !== dangling;
   },
   until: (value, ctx) => {
     const t = parseTimestamp(value, ctx.now, 'until filter');

@@ -23,6 +23,20 @@ export interface VolumeRecord {
   mountCount: number;
   /** The quota backend enforcing size/inodes, and its id for this volume once known. */
   quota?: VolumeQuotaRef;
+  /** Live holders, when the caller loaded them (inspect shows them). */
+  holders?: VolumeHolder[];
+}
+
+/** Someone who mounted a volume with `--holder`; while live, the volume is in use. */
+export interface VolumeHolder {
+  id: string;
+  /** The process the holder is tied to (`--pid`); once it is gone the holder is stale. */
+  pid?: number;
+  /** Start time of that process (from /proc), so a reused pid is not mistaken for it. */
+  pidStart?: string;
+  /** Whether this holder's mount added to MountCount. */
+  counted: boolean;
+  createdAt: number;
 }
 
 /** Which quota backend holds a volume's limit, and under which id. */
@@ -78,6 +92,7 @@ export interface VolumeInspect {
   UID?: number;
   GID?: number;
   MountCount: number;
+  Holders?: { ID: string; PID?: number }[];
   Quota?: VolumeQuotaInfo;
 }
 
@@ -118,9 +133,12 @@ export function toInspect(v: VolumeRecord, quota?: VolumeQuotaInfo): VolumeInspe
   };
   if (v.uid !== undefined) out.UID = v.uid;
   if (v.gid !== undefined) out.GID = v.gid;
-  // Re-insert MountCount so it stays after UID/GID, as Podman orders the keys.
+  // Re-insert MountCount so it stays after UID/GID, as Podman orders the keys; extra keys follow.
   const { MountCount, ...rest } = out;
-  return quota ? { ...rest, MountCount, Quota: quota } : { ...rest, MountCount };
+  const result: VolumeInspect = { ...rest, MountCount };
+  if (v.holders?.length) result.Holders = v.holders.map((h) => (h.pid === undefined ? { ID: h.id } : { ID: h.id, PID: h.pid }));
+  if (quota) result.Quota = quota;
+  return result;
 }
 
 function sortedObject(o: Record<string, string>): Record<string, string> {

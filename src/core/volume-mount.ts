@@ -1,9 +1,16 @@
 import { mountVolumeFs, unmountVolumeFs, type MountSpec } from '../local/mount.ts';
 import { tmpfsLimitOptions } from '../quota/tmpfs.ts';
 import { VolError } from './errors.ts';
+import { dropStaleHolders, pidStartOf } from './holders.ts';
 import { noSuchVolume, resolveVolumeName } from './lookup.ts';
 import type { VolumeRecord } from './model.ts';
 import type { Runtime } from './runtime.ts';
+
+/** Who mounts: a holder id, optionally tied to a process. */
+export interface MountHolder {
+  id: string;
+  pid?: number;
+}
 
 /**
  * True when a local volume is a mount (type, device, or `o` flags other than uid/gid), as
@@ -17,38 +24,59 @@ export function needsMount(v: VolumeRecord): boolean {
   });
 }
 
-/** `vol mount`: the first mount runs mount(8); each mount counts. Returns the mountpoint. */
-export async function mountVolume(rt: Runtime, typed: string): Promise<string> {
+/** `vol mount`: the first mount runs mount(8); each mount (or new holder) counts. Returns the mountpoint. */
+export async function mountVolume(rt: Runtime, typed: string, holder?: MountHolder): Promise<string> {
   const name = resolveVolumeName(rt, typed);
+  const pidStart = holder?.pid === undefined ? undefined : pidStartOf(holder.pid);
   return rt.locker.withLock(name, async () => {
     const rec = readyVolume(rt, name, typed);
-    if (!needsMount(rec)) return rec.mountpoint;
+    const mounts = needsMount(rec);
+    const holders = await dropStaleHolders(rt, rec, mounts);
+    // The same holder twice is one holder, holding one mount.
+    if (holder && holders.some((h) => h.id === holder.id)) return rec.mountpoint;
     // Only the 0 -> 1 transition mounts; a failed mount leaves the count as it was.
-    if (rec.mountCount === 0) await mountVolumeFs(mountSpec(rec), name);
-    rt.store.setMountCount(name, rec.mountCount + 1);
+    if (mounts && rec.mountCount === 0) await mountVolumeFs(mountSpec(rec), name);
+    const count = rec.mountCount + (mounts ? 1 : 0);
+    if (holder) {
+      rt.store.addHolder(name, { id: holder.id, pid: holder.pid, pidStart, counted: mounts, createdAt: Date.now() }, count);
+    } else if (mounts) {
+      rt.store.setMountCount(name, count);
+    }
     return rec.mountpoint;
   });
 }
 
-/** `vol unmount`: drops one mount; the real unmount happens when the count reaches 0. */
-export async function unmountVolume(rt: Runtime, typed: string): Promise<void> {
+/** `vol unmount`: drops one mount (or the holder's); the real unmount happens when the count reaches 0. */
+export async function unmountVolume(rt: Runtime, typed: string, holderId?: string): Promise<void> {
   const name = resolveVolumeName(rt, typed);
   await rt.locker.withLock(name, async () => {
     const rec = readyVolume(rt, name, typed);
-    if (!needsMount(rec) || rec.mountCount === 0) return;
-    if (rec.mountCount === 1) await unmountVolumeFs(rec.mountpoint, name);
-    rt.store.setMountCount(name, rec.mountCount - 1);
+    const mounts = needsMount(rec);
+    const holders = await dropStaleHolders(rt, rec, mounts);
+    const holder = holderId === undefined ? undefined : holders.find((h) => h.id === holderId);
+    if (holderId !== undefined && !holder) {
+      throw new VolError('INVALID_ARG', `volume ${name} has no holder ${holderId}`, { volume: name });
+    }
+    // A plain unmount never takes back a mount that a holder counted.
+    const countedByHolders = holders.filter((h) => h.counted).length;
+    const drop = holder ? (holder.counted ? 1 : 0) : mounts && rec.mountCount > countedByHolders ? 1 : 0;
+    const count = rec.mountCount - drop;
+    if (drop === 1 && count === 0) await unmountVolumeFs(rec.mountpoint, name);
+    if (holder) rt.store.removeHolders(name, [holder.id], count);
+    else if (drop === 1) rt.store.setMountCount(name, count);
   });
 }
 
-/** Detaches a mounted volume whatever its count (rm does this, as Podman does); caller holds the lock. */
+/** Releases every holder and detaches a mounted volume whatever its count (rm does this); caller holds the lock. */
 export async function detachVolume(rt: Runtime, rec: VolumeRecord): Promise<void> {
-  if (rec.mountCount === 0 || !needsMount(rec)) return;
-  await unmountVolumeFs(rec.mountpoint, rec.name).catch((err: unknown) => {
-    // Already gone (unmounted by hand): the count is simply stale.
-    if (!/not mounted|no mount point/i.test((err as Error).message)) throw err;
-  });
-  rt.store.setMountCount(rec.name, 0);
+  const holders = rt.store.holdersOf(rec.name);
+  if (rec.mountCount > 0 && needsMount(rec)) {
+    await unmountVolumeFs(rec.mountpoint, rec.name).catch((err: unknown) => {
+      // Already gone (unmounted by hand): the count is simply stale.
+      if (!/not mounted|no mount point/i.test((err as Error).message)) throw err;
+    });
+  }
+  if (rec.mountCount > 0 || holders.length > 0) rt.store.removeHolders(rec.name, holders.map((h) => h.id), 0);
   rec.mountCount = 0;
 }
 

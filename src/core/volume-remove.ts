@@ -1,10 +1,15 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { assertNothingMountedUnder } from '../local/mounts.ts';
 import { isVolError } from './errors.ts';
+import { dropStaleHolders, inUseError } from './holders.ts';
 import { volumeDir, type VolumeRmOptions, type VolumeRmReport } from './model.ts';
 import { noVolumeWithName, resolveVolumeName } from './lookup.ts';
 import { removeVolumeFiles, settleTransient } from './recover.ts';
-import { detachVolume } from './volume-mount.ts';
 import type { Runtime } from './runtime.ts';
+import { detachVolume, needsMount } from './volume-mount.ts';
+
+/** How removal treats a volume that has live holders. */
+export type InUsePolicy = 'refuse' | 'skip' | 'force';
 
 /**
  * Removes the named volumes (or all), one at a time under each volume's own lock, and reports
@@ -12,41 +17,45 @@ import type { Runtime } from './runtime.ts';
  */
 export async function removeVolumes(rt: Runtime, opts: VolumeRmOptions): Promise<VolumeRmReport[]> {
   const reports: VolumeRmReport[] = [];
-  if (opts.all) {
-    // Listed once; each is re-read under its lock and skipped if it went away meanwhile.
-    for (const name of rt.store.listNames()) {
-      const report = await removeOne(rt, name, true);
-      if (report) reports.push(report);
-    }
-    return reports;
-  }
-  for (const typed of opts.names) {
+  // --all lists once; each is re-read under its lock and skipped if it went away meanwhile.
+  for (const typed of opts.all ? rt.store.listNames() : opts.names) {
     let name: string;
     try {
-      name = resolveVolumeName(rt, typed);
+      name = opts.all ? typed : resolveVolumeName(rt, typed);
     } catch (err) {
       if (!isVolError(err, 'NO_SUCH_VOLUME')) reports.push({ name: typed, error: err as Error });
       else if (!opts.force) reports.push({ name: typed, error: noVolumeWithName(typed) });
       continue;
     }
-    const report = await removeOne(rt, name, opts.force);
+    if (opts.force && opts.timeout) await waitForRelease(rt, name, opts.timeout);
+    const report = await removeOne(rt, name, { quietIfGone: opts.all || opts.force, inUse: opts.force ? 'force' : 'refuse' });
     if (report) reports.push(report);
   }
   return reports;
 }
 
-/** Removes one volume under its lock; undefined when there is nothing to report. */
-async function removeOne(rt: Runtime, name: string, quietIfGone: boolean): Promise<VolumeRmReport | undefined> {
+/** Options of one removal. */
+export interface RemoveOneOptions {
+  /** A volume gone meanwhile is not an error. */
+  quietIfGone: boolean;
+  inUse: InUsePolicy;
+}
+
+/** Removes one volume under its lock; undefined when there is nothing to report (gone, or skipped). */
+export async function removeOne(rt: Runtime, name: string, opts: RemoveOneOptions): Promise<VolumeRmReport | undefined> {
   try {
     return await rt.locker.withLock(name, async () => {
       const rec = rt.store.get(name);
       // Gone meanwhile, or a create a killed process left half-done: nothing the user could see.
       if (!rec || rec.status === 'creating') {
         if (rec) await settleTransient(rt, rec);
-        if (quietIfGone) return undefined;
+        if (opts.quietIfGone) return undefined;
         throw noVolumeWithName(name);
       }
-      // podman: rm detaches a volume mounted with a plain `mount` whatever its count, and so does vol.
+      const holders = await dropStaleHolders(rt, rec, needsMount(rec));
+      if (holders.length > 0 && opts.inUse === 'skip') return undefined;
+      if (holders.length > 0 && opts.inUse === 'refuse') throw inUseError(name, holders);
+      // podman: rm detaches a volume mounted with a plain `mount` whatever its count; forcing also releases holders.
       await detachVolume(rt, rec);
       // Checked before the row changes or anything is deleted, so a refusal changes nothing.
       assertNothingMountedUnder(volumeDir(rec), name);
@@ -60,5 +69,18 @@ async function removeOne(rt: Runtime, name: string, quietIfGone: boolean): Promi
     });
   } catch (err) {
     return { name, error: err as Error };
+  }
+}
+
+/** Gives the holders of `name` up to `seconds` to release it, checking under its lock, never holding it while waiting. */
+async function waitForRelease(rt: Runtime, name: string, seconds: number): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const held = await rt.locker.withLock(name, async () => {
+      const rec = rt.store.get(name);
+      return rec ? (await dropStaleHolders(rt, rec, needsMount(rec))).length > 0 : false;
+    });
+    if (!held || Date.now() >= deadline) return;
+    await sleep(Math.min(200, Math.max(0, deadline - Date.now())));
   }
 }

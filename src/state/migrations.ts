@@ -48,4 +48,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX volumes_xfs_project ON volumes (quota_id) WHERE quota_backend = 'xfs';
     `,
   },
+  {
+    name: 'volume-holders',
+    sql: `
+      CREATE TABLE volume_holders (
+        volume TEXT NOT NULL REFERENCES volumes (name) ON DELETE CASCADE,
+        holder TEXT NOT NULL,
+        pid INTEGER,
+        pid_start TEXT,
+        counted INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (volume, holder)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -1,4 +1,4 @@
-import type { VolumeRecord, VolumeStatus } from '../core/model.ts';
+import type { VolumeHolder, VolumeRecord, VolumeStatus } from '../core/model.ts';
 
 /** A `volumes` row as SQLite returns it. */
 export interface VolumeRow {
@@ -40,4 +40,22 @@ export function rowToRecord(row: VolumeRow): VolumeRecord {
   if (row.plugin_timeout !== null) rec.pluginTimeout = row.plugin_timeout;
   if (row.quota_backend !== null) rec.quota = row.quota_id === null ? { backend: row.quota_backend } : { backend: row.quota_backend, id: row.quota_id };
   return rec;
+}
+
+/** A `volume_holders` row. */
+export interface HolderRow {
+  volume: string;
+  holder: string;
+  pid: number | null;
+  pid_start: string | null;
+  counted: number;
+  created_at: number;
+}
+
+/** Maps a holder row to the core's holder. */
+export function rowToHolder(row: HolderRow): VolumeHolder {
+  const h: VolumeHolder = { id: row.holder, counted: row.counted === 1, createdAt: row.created_at };
+  if (row.pid !== null) h.pid = row.pid;
+  if (row.pid_start !== null) h.pidStart = row.pid_start;
+  return h;
 }

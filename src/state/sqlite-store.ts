@@ -3,9 +3,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { VolError, errnoCode } from '../core/errors.ts';
-import type { VolumeRecord, VolumeStatus } from '../core/model.ts';
+import type { VolumeHolder, VolumeRecord, VolumeStatus } from '../core/model.ts';
 import { MIGRATIONS } from './migrations.ts';
-import { rowToRecord, type VolumeRow } from './rows.ts';
+import { rowToHolder, rowToRecord, type HolderRow, type VolumeRow } from './rows.ts';
 import type { VolumeListQuery, VolumeStore } from './store.ts';
 
 /** How long a write waits for another process's transaction before SQLITE_BUSY. */
@@ -104,6 +104,34 @@ class SqliteVolumeStore implements VolumeStore {
     this.db.transaction(() => this.stmts.setMountCount.run(count, name)).immediate();
   }
 
+  addHolder(name: string, h: VolumeHolder, mountCount: number): void {
+    this.db.transaction(() => {
+      this.stmts.addHolder.run({ volume: name, holder: h.id, pid: h.pid ?? null, pid_start: h.pidStart ?? null, counted: h.counted ? 1 : 0, created_at: h.createdAt });
+      this.stmts.setMountCount.run(mountCount, name);
+    }).immediate();
+  }
+
+  removeHolders(name: string, ids: readonly string[], mountCount: number): void {
+    this.db.transaction(() => {
+      for (const id of ids) this.stmts.removeHolder.run(name, id);
+      this.stmts.setMountCount.run(mountCount, name);
+    }).immediate();
+  }
+
+  holdersOf(name: string): VolumeHolder[] {
+    return (this.stmts.holdersOf.all(name) as HolderRow[]).map(rowToHolder);
+  }
+
+  allHolders(): Map<string, VolumeHolder[]> {
+    const out = new Map<string, VolumeHolder[]>();
+    for (const row of this.stmts.allHolders.all() as HolderRow[]) {
+      const list = out.get(row.volume) ?? [];
+      list.push(rowToHolder(row));
+      out.set(row.volume, list);
+    }
+    return out;
+  }
+
   setQuotaId(name: string, id: string): void {
     this.db.transaction(() => this.stmts.setQuotaId.run(id, name)).immediate();
   }
@@ -161,6 +189,11 @@ function prepare(db: Database.Database) {
       FROM volumes WHERE quota_backend = 'xfs'`),
     setQuotaId: db.prepare('UPDATE volumes SET quota_id = ? WHERE name = ?'),
     setMountCount: db.prepare('UPDATE volumes SET mount_count = ? WHERE name = ?'),
+    addHolder: db.prepare(`INSERT OR REPLACE INTO volume_holders (volume, holder, pid, pid_start, counted, created_at)
+      VALUES (@volume, @holder, @pid, @pid_start, @counted, @created_at)`),
+    removeHolder: db.prepare('DELETE FROM volume_holders WHERE volume = ? AND holder = ?'),
+    holdersOf: db.prepare('SELECT * FROM volume_holders WHERE volume = ? ORDER BY created_at, holder'),
+    allHolders: db.prepare('SELECT * FROM volume_holders ORDER BY volume, created_at, holder'),
     insertLabel: db.prepare('INSERT INTO volume_labels (volume, key, value) VALUES (?, ?, ?)'),
     get: db.prepare('SELECT * FROM volumes WHERE name = ?'),
     transition: db.prepare('UPDATE volumes SET status = ? WHERE name = ? AND status = ?'),

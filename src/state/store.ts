@@ -1,4 +1,4 @@
-import type { VolumeRecord, VolumeStatus } from '../core/model.ts';
+import type { VolumeHolder, VolumeRecord, VolumeStatus } from '../core/model.ts';
 
 /** A label condition the store can evaluate with its index: key, and value when given. */
 export interface LabelCondition {
@@ -24,6 +24,14 @@ export interface VolumeStore {
   insertCreating(rec: VolumeRecord, projectBase?: number): void;
   /** Sets the number of mounts of a volume. */
   setMountCount(name: string, count: number): void;
+  /** Adds (or replaces) holder `h` of `name` and sets the mount count, in one transaction. */
+  addHolder(name: string, h: VolumeHolder, mountCount: number): void;
+  /** Drops holders of `name` and sets the mount count, in one transaction. */
+  removeHolders(name: string, ids: readonly string[], mountCount: number): void;
+  /** The holders of one volume. */
+  holdersOf(name: string): VolumeHolder[];
+  /** Holders of every volume that has any, by volume name (one query). */
+  allHolders(): Map<string, VolumeHolder[]>;
   /** Records the quota id a backend assigned while creating. */
   setQuotaId(name: string, id: string): void;
   /** The row for exactly `name`, in any status. */

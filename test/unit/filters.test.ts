@@ -18,7 +18,7 @@ const VOLS = [
 ];
 
 function select(...args: string[]): string[] {
-  const filter = compileFilters(parseFilterArgs(args), { now: NOW, createdAtOf: (n) => VOLS.find((v) => v.name === n)?.createdAt });
+  const filter = compileFilters(parseFilterArgs(args), { now: NOW, createdAtOf: (n) => VOLS.find((v) => v.name === n)?.createdAt, inUse: (n) => n === 'app2' });
   return VOLS.filter(filter.matches).map((v) => v.name);
 }
 
@@ -35,8 +35,8 @@ test('each filter key selects exactly its volumes', () => {
   assert.deepEqual(select('label!=app=db'), ['app1', 'cache']);
   assert.deepEqual(select('opt=type'), ['app2']);
   assert.deepEqual(select('opt=o=nodev'), ['cache']);
-  assert.deepEqual(select('dangling=true').length, 3);
-  assert.deepEqual(select('dangling=0'), []);
+  assert.deepEqual(select('dangling=true'), ['app1', 'cache']);
+  assert.deepEqual(select('dangling=0'), ['app2']);
   assert.deepEqual(select('until=1h'), ['app1', 'app2']);
   assert.deepEqual(select('after=app1'), ['app2', 'cache']);
   assert.deepEqual(select('since=app2'), ['cache']);
@@ -49,9 +49,9 @@ test('values of one key are OR-ed, different keys AND-ed', () => {
 });
 
 test('label filters without globs are handed to the store index', () => {
-  const f = compileFilters(parseFilterArgs(['label=a=1', 'label=b']), { now: NOW, createdAtOf: () => undefined });
+  const f = compileFilters(parseFilterArgs(['label=a=1', 'label=b']), { now: NOW, createdAtOf: () => undefined, inUse: () => false });
   assert.deepEqual(f.anyLabel, [{ key: 'a', value: '1' }, { key: 'b' }]);
-  assert.equal(compileFilters(parseFilterArgs(['label=a*']), { now: NOW, createdAtOf: () => undefined }).anyLabel, undefined);
+  assert.equal(compileFilters(parseFilterArgs(['label=a*']), { now: NOW, createdAtOf: () => undefined, inUse: () => false }).anyLabel, undefined);
 });
 
 test('malformed filters are refused naming what was wrong', () => {

@@ -1,0 +1,39 @@
+import type { Engine } from '../../core/engine.ts';
+import type { CommandResult } from '../result.ts';
+import { collect, type Register } from './shared.ts';
+
+interface PruneFlags {
+  force?: boolean;
+  filter: string[];
+  dryRun?: boolean;
+}
+
+const PROMPT = 'Are you sure you want to continue? [y/N] ';
+
+/** `vol prune`: removes every volume without a live holder that matches the filters. */
+export const registerPrune: Register = (program, { ctx, finish }) => {
+  program
+    .command('prune')
+    .description('Remove all unused volumes (no live holder) that match the filters')
+    .option('-f, --force', 'do not ask for confirmation')
+    .option('--filter <key=value>', 'only volumes matching this filter (repeatable)', collect, [])
+    .option('--dry-run', 'print what would be removed and remove nothing')
+    .action(async (flags: PruneFlags) => {
+      const engine = await ctx.engine(!!flags.dryRun);
+      const names = engine.pruneCandidates(flags.filter);
+      const list = names.map((n) => n + '\n').join('');
+      // podman: 4.3.1 has no --dry-run; vol prints the list and stops there.
+      if (flags.dryRun || names.length === 0) return finish({ stdout: list, errors: [] });
+      if (flags.force) return finish(await removeAll(engine, names));
+      finish({ stdout: list, errors: [], confirm: { prompt: PROMPT, proceed: () => removeAll(engine, names) } });
+    });
+};
+
+async function removeAll(engine: Engine, names: string[]): Promise<CommandResult> {
+  const result: CommandResult = { stdout: '', errors: [] };
+  for (const r of await engine.prune(names)) {
+    if (r.error) result.errors.push(r.error);
+    else result.stdout += r.name + '\n';
+  }
+  return result;
+}

@@ -1,0 +1,26 @@
+import { isLive } from './holders.ts';
+import type { VolumeRmReport } from './model.ts';
+import type { Runtime } from './runtime.ts';
+import { removeOne } from './volume-remove.ts';
+import { listVolumes } from './volume-list.ts';
+
+/** The volumes prune would remove now: ready, matching every filter, and without live holders. */
+export function pruneCandidates(rt: Runtime, filterArgs: readonly string[]): string[] {
+  const holders = rt.store.allHolders();
+  return listVolumes(rt, filterArgs)
+    .filter((v) => !(holders.get(v.name) ?? []).some(isLive))
+    .map((v) => v.name);
+}
+
+/**
+ * Removes `names`, one at a time under each one's lock; a volume that gained a holder (or went
+ * away) since it was listed is skipped, not reported.
+ */
+export async function pruneVolumes(rt: Runtime, names: readonly string[]): Promise<VolumeRmReport[]> {
+  const reports: VolumeRmReport[] = [];
+  for (const name of names) {
+    const report = await removeOne(rt, name, { quietIfGone: true, inUse: 'skip' });
+    if (report) reports.push(report);
+  }
+  return reports;
+}
