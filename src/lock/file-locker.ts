@@ -52,13 +52,15 @@ export class FileLocker implements VolumeLocker {
     const deadline = Date.now() + this.timing.waitMs;
     for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
       try {
-        return await lockfile.lock(file, {
+        // Synchronous attempts: bulk commands lock thousands of volumes one after another, and
+        // each asynchronous file call would be a thread-pool round trip. Only the waits are async.
+        const release = lockfile.lockSync(file, {
           realpath: false,
           lockfilePath: `${file}.lock`,
           stale: this.timing.staleMs,
-          retries: 0,
           onCompromised,
         });
+        return async () => release();
       } catch (err) {
         if (errnoCode(err) !== 'ELOCKED') {
           throw new VolError('IO_FAILED', `locking volume ${name}: ${(err as Error).message}`, { volume: name, cause: err });

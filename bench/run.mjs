@@ -1,0 +1,423 @@
+// Benchmark of vol, side by side with `podman volume` when podman is installed.
+// Run with `npm run bench` (builds dist/vol.cjs first). A script, not a test: it prints figures and
+// ratios against the targets and exits 0 unless something could not be measured at all.
+//
+// Environment knobs:
+//   BENCH_N                  volumes for the bulk figures (default 10000)
+//   BENCH_STARTUP_RUNS       runs of each start-up command, interleaved (default 30)
+//   BENCH_RUNS               runs of each non-destructive bulk command (default 5, after 1 warm-up)
+//   BENCH_CREATE_RUNS        single `create` runs of each tool (default 10)
+//   BENCH_RM_RUNS            vol `rm -a` runs, each on a fresh population (default 3)
+//   BENCH_PODMAN=0           skip podman even when it is installed
+//   BENCH_PODMAN_JOBS        parallel `podman volume create` processes (default: CPU count, min 2)
+//   BENCH_PODMAN_BUDGET_S    longest podman population allowed before N is cut down (default 900)
+//   BENCH_PODMAN_LOCKS       auto | shm | file: podman's lock_type (default auto, see README.md)
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = dirname(dirname(fileURLToPath(import.meta.url)));
+const VOL_BIN = join(REPO, 'bin', 'vol');
+const POPULATE = join(REPO, 'bench', 'populate.ts');
+const NODE = process.execPath;
+
+const N = intEnv('BENCH_N', 10000, 1);
+const STARTUP_RUNS = intEnv('BENCH_STARTUP_RUNS', 30, 1);
+const RUNS = intEnv('BENCH_RUNS', 5, 1);
+const CREATE_RUNS = intEnv('BENCH_CREATE_RUNS', 10, 1);
+const RM_RUNS = intEnv('BENCH_RM_RUNS', 3, 1);
+const PODMAN_JOBS = intEnv('BENCH_PODMAN_JOBS', Math.max(2, availableParallelism()), 1);
+const PODMAN_BUDGET_S = intEnv('BENCH_PODMAN_BUDGET_S', 900, 1);
+const LABEL_EVERY = 10;
+const LABEL_KEY = 'bench.tenth';
+const START_TARGET = 1.3;
+const BULK_TARGET = 0.5;
+
+const benchStarted = process.hrtime.bigint();
+const BASE = mkdtempSync(join(tmpdir(), 'vol-bench-'));
+let createdShmSegment; // path of the podman SHM lock segment this run created, removed at the end
+let cleanedUp = false;
+
+// vol gets a clean environment: no VOL_* variable of the caller's may change what is measured.
+const VOL_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VOL_')));
+
+process.on('SIGINT', () => { cleanup(); process.exit(130); });
+process.on('SIGTERM', () => { cleanup(); process.exit(143); });
+
+try {
+  await main();
+} catch (err) {
+  console.error(`\nbench failed: ${err instanceof Error ? err.stack : String(err)}`);
+  process.exitCode = 1;
+} finally {
+  cleanup();
+}
+
+async function main() {
+  if (!existsSync(join(REPO, 'dist', 'vol.cjs'))) throw new Error('dist/vol.cjs is missing: run `npm run bench` (it builds first)');
+  const podman = detectPodman();
+
+  // Every vol population is made first, right after `npm run build`: populate.ts runs vol's live
+  // sources while the CLI runs the bundle, and both should be the same snapshot of src/.
+  const volRoot = join(BASE, 'vol-bulk');
+  const rmRoots = [volRoot];
+  for (let i = 1; i < RM_RUNS; i++) rmRoots.push(join(BASE, `vol-rm-${i}`));
+  const pops = rmRoots.map((root) => populateVol(root));
+  const pop = pops[0];
+
+  header();
+  console.log(`node ${process.version}, ${availableParallelism()} CPUs, temp dir under ${tmpdir()}`);
+  console.log(podman.ok ? `Podman: ${podman.version} (${podman.note})` : `Podman: ${podman.reason}; vol's figures are shown alone.`);
+  console.log('All times are wall-clock times of a spawned process (stdout to /dev/null), from spawn to exit.');
+
+  // ---- 1. start-up -------------------------------------------------------------------------------
+  section('1. Start-up: `vol ls` on an empty root vs bare `node -e 0`');
+  const fresh = join(BASE, 'vol-never-used'); // never touched: no root, no database
+  const emptied = join(BASE, 'vol-emptied'); // database exists, zero volumes
+  mustRun(NODE, [VOL_BIN, '--root', emptied, 'create', 'bench-tmp'], VOL_ENV);
+  mustRun(NODE, [VOL_BIN, '--root', emptied, 'rm', 'bench-tmp'], VOL_ENV);
+  if (!existsSync(join(emptied, 'vol.db'))) console.log(`note: ${emptied}/vol.db does not exist after create+rm`);
+  const startCmds = [
+    { key: 'node', cmd: NODE, args: ['-e', '0'], env: VOL_ENV },
+    { key: 'fresh', cmd: NODE, args: [VOL_BIN, '--root', fresh, 'ls'], env: VOL_ENV },
+    { key: 'emptied', cmd: NODE, args: [VOL_BIN, '--root', emptied, 'ls'], env: VOL_ENV },
+  ];
+  let podmanEmpty;
+  if (podman.ok) {
+    podmanEmpty = podman.store('empty-ls');
+    startCmds.push({ key: 'podman', cmd: 'podman', args: podmanEmpty.args('volume', 'ls'), env: podman.env });
+  }
+  for (const c of startCmds) timeRun(c.cmd, c.args, c.env); // warm-up (page cache, podman store init)
+  if (existsSync(fresh)) console.log(`note: \`vol ls\` created ${fresh}; the "never used" root is only never-used on the first run`);
+  const st = Object.fromEntries(startCmds.map((c) => [c.key, []]));
+  for (let i = 0; i < STARTUP_RUNS; i++) {
+    // Interleaved, with the order rotated each round so no command always runs first.
+    for (let j = 0; j < startCmds.length; j++) {
+      const c = startCmds[(i + j) % startCmds.length];
+      st[c.key].push(timeRun(c.cmd, c.args, c.env));
+    }
+  }
+  const nodeMed = median(st.node);
+  const rows1 = [
+    ['node -e 0', fmtStats(st.node), '', '', ''],
+    ['vol ls (never-used root, no db)', fmtStats(st.fresh), ratio(median(st.fresh), nodeMed), `<= ${START_TARGET}`, verdict(median(st.fresh) / nodeMed, START_TARGET)],
+    ['vol ls (db exists, 0 volumes)', fmtStats(st.emptied), ratio(median(st.emptied), nodeMed), `<= ${START_TARGET}`, verdict(median(st.emptied) / nodeMed, START_TARGET)],
+  ];
+  if (podman.ok) rows1.push(['podman volume ls (empty; context)', fmtStats(st.podman), ratio(median(st.podman), nodeMed), '', '']);
+  table(['command', `median (min-max) of ${STARTUP_RUNS}`, 'ratio to node -e 0', 'target', ''], rows1);
+
+  // ---- 2a. single create -------------------------------------------------------------------------
+  section('2. Bulk and single-volume commands');
+  console.log(`\n2a. One \`create\` on a small root (median of ${CREATE_RUNS}, after one warm-up create, alternating vol/podman)`);
+  const volCreateRoot = join(BASE, 'vol-create');
+  timeRun(NODE, [VOL_BIN, '--root', volCreateRoot, 'create', 'warm'], VOL_ENV, true);
+  const pCreate = podman.ok ? podman.store('create') : undefined;
+  if (pCreate) timeRun('podman', pCreate.args('volume', 'create', 'warm'), podman.env, true);
+  const vc = [];
+  const pc = [];
+  for (let i = 1; i <= CREATE_RUNS; i++) {
+    vc.push(timeRun(NODE, [VOL_BIN, '--root', volCreateRoot, 'create', `c${i}`], VOL_ENV, true));
+    if (pCreate) pc.push(timeRun('podman', pCreate.args('volume', 'create', `c${i}`), podman.env, true));
+  }
+  const createRow = ['create NAME', fmtStats(vc), pCreate ? fmtStats(pc) : 'n/a', pCreate ? ratio(median(vc), median(pc)) : '', pCreate ? `<= ${BULK_TARGET}` : '', pCreate ? verdict(median(vc) / median(pc), BULK_TARGET) : ''];
+  table(['command', 'vol', 'podman', 'vol/podman', 'target', ''], [createRow]);
+
+  // ---- 2b. populations ---------------------------------------------------------------------------
+  console.log(`\n2b. Populations (N = ${N}; every ${LABEL_EVERY}th volume has the label ${LABEL_KEY}=1)`);
+  console.log(`vol:    ${N} volumes made in-process by bench/populate.ts through vol's engine API`);
+  console.log(`        (Engine.create in a loop: the code path of \`vol create\` minus process start-up, sequential);`);
+  console.log(`        ${RM_RUNS} such roots (one per \`rm -a\` run), all made at the start of the bench;`);
+  console.log(`        first in ${fmtMs(pop.ms)} = ${fmtMs(pop.ms / N)} per volume (each: ${pops.map((p) => fmtMs(p.ms / N)).join(', ')});`);
+  console.log(`        \`vol ls -q\` lists ${pop.count} volumes, label filter ${pop.labelled}`);
+
+  let pm; // podman population, if any
+  if (podman.ok) {
+    pm = await populatePodman(podman);
+    console.log(`podman: ${pm.n} volumes made by spawning \`podman volume create\` ${pm.n} times, ${PODMAN_JOBS} processes in parallel`);
+    console.log(`        (probe of ${pm.probeN}: ${fmtMs(pm.probePerVol)} per volume; estimate for ${N}: ${fmtMs(pm.estimateMs)}, budget ${PODMAN_BUDGET_S} s)`);
+    console.log(`        in ${fmtMs(pm.ms)} = ${fmtMs(pm.ms / pm.n)} per volume; \`podman volume ls -q\` lists ${pm.count} volumes, label filter ${pm.labelled}`);
+    if (pm.n < N) {
+      console.log(`        NOTE: podman N = ${pm.n} < ${N}: podman times below are SCALED linearly by ${N}/${pm.n} (marked "scaled")`);
+    }
+  }
+
+  // ---- 2c. bulk commands -------------------------------------------------------------------------
+  console.log(`\n2c. Commands over N = ${N} volumes (median of ${RUNS} after one warm-up; vol and podman alternate)`);
+  const bulk = [
+    { label: 'ls', args: ['ls'], pargs: ['volume', 'ls'] },
+    { label: `ls --filter label=${LABEL_KEY}`, args: ['ls', '--filter', `label=${LABEL_KEY}`], pargs: ['volume', 'ls', '--filter', `label=${LABEL_KEY}`] },
+    { label: 'inspect --all', args: ['inspect', '--all'], pargs: ['volume', 'inspect', '--all'] },
+  ];
+  const rows2 = [];
+  for (const b of bulk) {
+    const vargs = [VOL_BIN, '--root', volRoot, ...b.args];
+    timeRun(NODE, vargs, VOL_ENV, true);
+    if (pm) timeRun('podman', pm.store.args(...b.pargs), podman.env, true);
+    const vt = [];
+    const pt = [];
+    for (let i = 0; i < RUNS; i++) {
+      vt.push(timeRun(NODE, vargs, VOL_ENV, true));
+      if (pm) pt.push(timeRun('podman', pm.store.args(...b.pargs), podman.env, true));
+    }
+    rows2.push(bulkRow(b.label, vt, pt, pm));
+  }
+
+  // rm -a: destructive, so each vol run has its own population; podman's one run is on its population
+  // after the read-only commands above (they change nothing), as a new one would take minutes.
+  const vrm = [];
+  for (const root of rmRoots) {
+    vrm.push(timeRun(NODE, [VOL_BIN, '--root', root, 'rm', '-a'], VOL_ENV, true));
+    const left = countLines(NODE, [VOL_BIN, '--root', root, 'ls', '-q'], VOL_ENV);
+    if (left !== 0) console.log(`note: ${left} vol volumes left after rm -a`);
+  }
+  const prm = [];
+  if (pm) {
+    prm.push(timeRun('podman', pm.store.args('volume', 'rm', '-a'), podman.env, true));
+    const left = countLines('podman', pm.store.args('volume', 'ls', '-q'), podman.env);
+    if (left !== 0) console.log(`note: ${left} podman volumes left after rm -a`);
+  }
+  rows2.push(bulkRow(`rm -a (vol: ${RM_RUNS} runs, 1 root each; podman: 1 run)`, vrm, prm, pm));
+  table(['command', 'vol', pm && pm.n < N ? `podman (N=${pm.n}, scaled to ${N})` : 'podman', 'vol/podman', 'target', ''], rows2);
+
+  // ---- summary -----------------------------------------------------------------------------------
+  section('Summary');
+  const misses = [...rows1, createRow, ...rows2].filter((r) => r.includes('MISSES')).map((r) => r[0]);
+  console.log(misses.length ? `Misses its target: ${misses.join('; ')}` : 'Every measured figure meets its target.');
+  if (!podman.ok) console.log('Podman was not found (or not usable), so the vol/podman targets were not checked.');
+  console.log(`Whole bench run: ${fmtMs(Number(process.hrtime.bigint() - benchStarted) / 1e6)} (including populations).`);
+}
+
+// ---- vol population -----------------------------------------------------------------------------
+
+function populateVol(root) {
+  const r = spawnSync(NODE, ['--import', 'tsx', POPULATE, root, String(N), String(LABEL_EVERY), LABEL_KEY], {
+    cwd: REPO, env: VOL_ENV, encoding: 'utf8', maxBuffer: 1 << 20,
+  });
+  if (r.status !== 0) throw new Error(`bench/populate.ts failed (${r.status}; is src/ mid-edit?): ${r.stderr}`);
+  const info = JSON.parse(r.stdout.trim().split('\n').pop());
+  const count = countLines(NODE, [VOL_BIN, '--root', root, 'ls', '-q'], VOL_ENV);
+  if (count !== N) throw new Error(`vol ls -q lists ${count} volumes after populating ${N}`);
+  const labelled = countLines(NODE, [VOL_BIN, '--root', root, 'ls', '-q', '--filter', `label=${LABEL_KEY}`], VOL_ENV);
+  if (labelled !== Math.floor(N / LABEL_EVERY)) throw new Error(`label filter lists ${labelled}, expected ${Math.floor(N / LABEL_EVERY)}`);
+  return { ms: info.ms, count, labelled };
+}
+
+// ---- podman -------------------------------------------------------------------------------------
+
+function detectPodman() {
+  if (process.env.BENCH_PODMAN === '0') return { ok: false, reason: 'skipped (BENCH_PODMAN=0)' };
+  const v = spawnSync('podman', ['--version'], { encoding: 'utf8' });
+  if (v.error || v.status !== 0) return { ok: false, reason: 'podman was not found on PATH' };
+  const version = v.stdout.trim();
+
+  // Podman's volume locks: SHM (its default) lives in one segment shared by every podman of this
+  // user, sized by num_locks (default 2048, too few for N volumes). Use SHM with enough locks only
+  // when no segment exists yet (so no other podman is using one), and remove it at the end;
+  // otherwise use file locks, which live in this run's --tmpdir.
+  const uid = process.getuid?.() ?? 0;
+  const shmPath = uid === 0 ? '/dev/shm/libpod_lock' : `/dev/shm/libpod_rootless_lock_${uid}`;
+  const hadShm = existsSync(shmPath);
+  const want = process.env.BENCH_PODMAN_LOCKS ?? 'auto';
+  let lockType;
+  if (want === 'shm' || want === 'file') lockType = want;
+  else lockType = hadShm ? 'file' : 'shm';
+  const numLocks = N + 4096;
+
+  const dir = join(BASE, 'podman-config');
+  mkdirSync(dir, { recursive: true });
+  const confFile = join(dir, 'containers.conf');
+  writeFileSync(confFile, `[engine]\nlock_type = "${lockType}"\nnum_locks = ${numLocks}\nevents_logger = "none"\ncgroup_manager = "cgroupfs"\n`);
+  // storage.conf only satisfies podman's "driver option must be set" check: the flags of every
+  // store below override its paths, which point into this config dir and stay unused.
+  const storageConf = join(dir, 'storage.conf');
+  writeFileSync(storageConf, `[storage]\ndriver = "vfs"\ngraphroot = "${join(dir, 'unused-root')}"\nrunroot = "${join(dir, 'unused-runroot')}"\n`);
+  const env = { ...process.env, CONTAINERS_CONF: confFile, CONTAINERS_STORAGE_CONF: storageConf };
+  let storeSeq = 0;
+  const store = (name) => {
+    const d = join(BASE, `podman-${name}-${storeSeq++}`);
+    const tmp = join(d, 'tmp');
+    mkdirSync(tmp, { recursive: true });
+    const g = ['--root', join(d, 'root'), '--runroot', join(d, 'runroot'), '--tmpdir', tmp,
+      '--storage-driver', 'vfs', '--events-backend', 'none', '--cgroup-manager', 'cgroupfs'];
+    return { dir: d, args: (...a) => [...g, ...a] };
+  };
+  const probe = store('probe');
+  const r = spawnSync('podman', probe.args('volume', 'ls'), { env, encoding: 'utf8' });
+  if (lockType === 'shm' && !hadShm && existsSync(shmPath)) createdShmSegment = shmPath;
+  if (r.status !== 0) return { ok: false, reason: `podman is installed (${version}) but failed: ${(r.stderr || String(r.error)).trim()}` };
+  const note = `own storage per test under the temp dir: --root/--runroot/--tmpdir, --storage-driver vfs, ` +
+    `--events-backend none, --cgroup-manager cgroupfs; lock_type ${lockType}` +
+    (lockType === 'shm' ? ` (num_locks ${numLocks}, segment ${shmPath} removed at the end)` : ` (locks in --tmpdir${hadShm ? `; ${shmPath} exists and belongs to another podman` : ''})`);
+  return { ok: true, version, env, store, note };
+}
+
+async function populatePodman(podman) {
+  const s = podman.store('bulk');
+  const width = Math.max(6, String(N).length);
+  const argsFor = (i) => {
+    const label = i % LABEL_EVERY === 0 ? ['--label', `${LABEL_KEY}=1`] : [];
+    return s.args('volume', 'create', ...label, `bench-${String(i).padStart(width, '0')}`);
+  };
+  // Probe: the first volumes of the population, timed, to estimate the whole.
+  const probeN = Math.min(N, Math.max(50, Math.min(200, Math.ceil(N / 20))));
+  const t0 = process.hrtime.bigint();
+  await pool(1, probeN, argsFor, podman.env);
+  const probeMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const probePerVol = probeMs / probeN;
+  const estimateMs = probePerVol * N * 1.15; // margin: later creates are a little slower (larger state)
+  let n = N;
+  if (estimateMs > PODMAN_BUDGET_S * 1000) {
+    n = Math.max(probeN, Math.floor((PODMAN_BUDGET_S * 1000) / (probePerVol * 1.15) / 100) * 100);
+  }
+  await pool(probeN + 1, n, argsFor, podman.env);
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const count = countLines('podman', s.args('volume', 'ls', '-q'), podman.env);
+  if (count !== n) throw new Error(`podman volume ls -q lists ${count} volumes after creating ${n}`);
+  const labelled = countLines('podman', s.args('volume', 'ls', '-q', '--filter', `label=${LABEL_KEY}`), podman.env);
+  return { store: s, n, ms, count, labelled, probeN, probePerVol, estimateMs };
+}
+
+/** Runs `podman <argsFor(i)>` for i in [from, to] with PODMAN_JOBS processes at a time. */
+function pool(from, to, argsFor, env) {
+  return new Promise((resolve, reject) => {
+    let next = from;
+    let running = 0;
+    let failed = false;
+    let done = from - 1;
+    const total = to - from + 1;
+    const progressEvery = Math.max(1000, Math.ceil(total / 10));
+    const startOne = () => {
+      const i = next++;
+      running++;
+      const child = spawn('podman', argsFor(i), { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (d) => { err += d; });
+      child.on('error', (e) => { failed = true; reject(e); });
+      child.on('close', (code) => {
+        running--;
+        if (failed) return;
+        if (code !== 0) { failed = true; reject(new Error(`podman ${argsFor(i).slice(-1)[0]} create failed (${code}): ${err.trim()}`)); return; }
+        done++;
+        if (total >= 2000 && done % progressEvery === 0) process.stderr.write(`  podman: ${done}/${to} volumes\n`);
+        if (next <= to) startOne();
+        else if (running === 0) resolve();
+      });
+    };
+    if (total <= 0) { resolve(); return; }
+    for (let k = 0; k < Math.min(PODMAN_JOBS, total); k++) startOne();
+  });
+}
+
+// ---- measuring ----------------------------------------------------------------------------------
+
+/** Wall time in ms of one spawned command, stdout discarded; a failing command is an error if `check`. */
+function timeRun(cmd, args, env, check = true) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 << 20 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (check && (r.error || r.status !== 0)) {
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.error}): ${String(r.stderr ?? '').trim()}`);
+  }
+  return ms;
+}
+
+function mustRun(cmd, args, env) {
+  const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 256 << 20 });
+  if (r.error || r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.error}): ${(r.stderr ?? '').trim()}`);
+  return r.stdout;
+}
+
+function countLines(cmd, args, env) {
+  return mustRun(cmd, args, env).split('\n').filter((l) => l.length > 0).length;
+}
+
+function median(xs) {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function bulkRow(label, vt, pt, pm) {
+  const v = median(vt);
+  if (!pm) return [label, fmtStats(vt), 'n/a', '', '', ''];
+  const scale = N / pm.n;
+  const p = median(pt) * scale;
+  const ptxt = scale === 1 ? fmtStats(pt) : `${fmtMs(p)} scaled (${fmtMs(median(pt))} @ N=${pm.n})`;
+  return [label, fmtStats(vt), ptxt, ratio(v, p), `<= ${BULK_TARGET}`, verdict(v / p, BULK_TARGET)];
+}
+
+// ---- output -------------------------------------------------------------------------------------
+
+function header() {
+  console.log(`vol benchmark  (N = ${N}, start-up runs = ${STARTUP_RUNS}, bulk runs = ${RUNS}, create runs = ${CREATE_RUNS}, vol rm -a runs = ${RM_RUNS})`);
+}
+
+function section(title) {
+  console.log(`\n== ${title} ${'='.repeat(Math.max(3, 96 - title.length))}`);
+}
+
+function table(head, rows) {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i] ?? '').length)));
+  const line = (cells) => cells.map((c, i) => String(c ?? '').padEnd(widths[i])).join('  ').trimEnd();
+  console.log(line(head));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  ').trimEnd());
+  for (const r of rows) console.log(line(r));
+}
+
+function fmtMs(ms) {
+  if (!Number.isFinite(ms)) return 'n/a';
+  if (ms >= 10000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
+  if (ms >= 10) return `${ms.toFixed(1)} ms`;
+  return `${ms.toFixed(2)} ms`;
+}
+
+function fmtStats(xs) {
+  if (xs.length === 1) return fmtMs(xs[0]);
+  return `${fmtMs(median(xs))} (${fmtMs(Math.min(...xs))}-${fmtMs(Math.max(...xs))})`;
+}
+
+function ratio(a, b) {
+  return Number.isFinite(a / b) ? (a / b).toFixed(2) : 'n/a';
+}
+
+function verdict(r, target) {
+  return Number.isFinite(r) ? (r <= target ? 'ok' : 'MISSES') : '';
+}
+
+function intEnv(name, def, min) {
+  const v = process.env[name];
+  if (v === undefined || v === '') return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+// ---- cleanup ------------------------------------------------------------------------------------
+
+/** Removes everything this run made: mounts under the temp dir first, then the dir, then the SHM segment. */
+function cleanup() {
+  if (cleanedUp) return;
+  cleanedUp = true;
+  const mounts = mountsUnder(BASE);
+  for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
+  const still = mountsUnder(BASE);
+  if (still.length) console.error(`warning: mounts left under ${BASE}: ${still.join(', ')}; not removing it`);
+  else rmSync(BASE, { recursive: true, force: true });
+  if (createdShmSegment) rmSync(createdShmSegment, { force: true });
+  if (existsSync(BASE)) console.error(`warning: ${BASE} is still there`);
+}
+
+function mountsUnder(dir) {
+  let text;
+  try {
+    text = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return [];
+  }
+  const unescape = (s) => s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
+  return text.split('\n').map((l) => unescape(l.split(' ')[4] ?? '')).filter((p) => p === dir || p.startsWith(dir + sep));
+}
