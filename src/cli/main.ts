@@ -7,13 +7,14 @@ import { registerInspect } from './commands/inspect.ts';
 import { registerLs } from './commands/ls.ts';
 import { registerMount, registerUnmount } from './commands/mount.ts';
 import { registerPrune } from './commands/prune.ts';
+import { registerReload } from './commands/reload.ts';
 import { registerRm } from './commands/rm.ts';
 import { collect, type Register } from './commands/shared.ts';
 import { CliContext } from './context.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import type { CommandResult } from './result.ts';
 
-const COMMANDS: Register[] = [registerCreate, registerRm, registerLs, registerInspect, registerExists, registerInfo, registerMount, registerUnmount, registerPrune];
+const COMMANDS: Register[] = [registerCreate, registerRm, registerLs, registerInspect, registerExists, registerInfo, registerMount, registerUnmount, registerPrune, registerReload];
 const GLOBAL_WITH_VALUE = new Set(['--root', '--config', '--volume-plugin', '--log-level']);
 
 /** Where main writes; the process streams in bin/vol, buffers in tests. */
@@ -48,6 +49,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     ctx.close();
   }
   io.stdout(captured.out + (result?.stdout ?? ''));
+  for (const w of result?.warnings ?? []) io.stderr(`Warning: ${w.replace(/\s*\n\s*/g, ' ')}\n`);
   for (const err of result?.errors ?? []) io.stderr(`Error: ${oneLine(err)}\n`);
   return result?.exitCode ?? exitCodeFor(command, result?.errors ?? []);
 }

@@ -2,6 +2,8 @@
 export interface CommandResult {
   stdout: string;
   errors: Error[];
+  /** Printed on stderr as `Warning: ...`; they do not change the exit code. */
+  warnings?: string[];
   /** Overrides the code derived from errors (`exists` says "no" with 1 and no error). */
   exitCode?: number;
   /** Ask before going on: main prints stdout and `prompt`, reads a line, and runs `proceed` on y/Y. */

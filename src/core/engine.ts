@@ -1,9 +1,13 @@
+import type { Readable, Writable } from 'node:stream';
 import { noSuchVolume, resolveVolumeName } from './lookup.ts';
 import { toInspect, type VolumeCreateOptions, type VolumeInspect, type VolumeRmOptions, type VolumeRmReport } from './model.ts';
 import { gatherInfo, type VolInfo } from './info.ts';
 import { isLive } from './holders.ts';
+import { pluginStatuses } from './plugin-status.ts';
 import { inspectWithQuota } from './quota.ts';
+import { reloadPlugins, type ReloadReport } from './reload.ts';
 import type { Runtime } from './runtime.ts';
+import { exportVolume, importVolume } from './volume-archive.ts';
 import { createVolume, type VolumeCreateReport } from './volume-create.ts';
 import { mountVolume, unmountVolume, type MountHolder } from './volume-mount.ts';
 import { removeVolumes } from './volume-remove.ts';
@@ -15,6 +19,29 @@ export interface VolumeInspectReport {
   name: string;
   volume?: VolumeInspect;
   error?: Error;
+}
+
+/** What ls returns: the volumes, and warnings about plugins that could not be asked. */
+export interface VolumeListReport {
+  volumes: VolumeInspect[];
+  warnings: string[];
+}
+
+/** What inspect returns: one report per argument, and warnings about plugins. */
+export interface VolumeInspectResult {
+  reports: VolumeInspectReport[];
+  warnings: string[];
+}
+
+/** Adds each plugin volume's Status, placed after CreatedAt as Podman orders the keys. */
+function withStatus(volumes: VolumeInspect[], status: Map<string, Record<string, unknown>>): VolumeInspect[] {
+  if (status.size === 0) return volumes;
+  return volumes.map((v) => {
+    const st = status.get(v.Name);
+    if (st === undefined) return v;
+    const { Name, Driver, Mountpoint, CreatedAt, ...rest } = v;
+    return { Name, Driver, Mountpoint, CreatedAt, Status: st, ...rest };
+  });
 }
 
 /** The engine API: one method per command, options in, values or per-volume reports out. */
@@ -31,10 +58,15 @@ export class Engine {
     return removeVolumes(this.rt, opts);
   }
 
-  /** `vol ls`: ready volumes matching every filter key, sorted by name; `withQuota` reads usage too. */
-  async ls(filterArgs: readonly string[] = [], withQuota = false): Promise<VolumeInspect[]> {
+  /**
+   * `vol ls`: ready volumes matching every filter key, sorted by name. Plugin volumes get their
+   * plugin's Status (one List per plugin, all at once); `withQuota` reads quota usage too.
+   */
+  async ls(filterArgs: readonly string[] = [], withQuota = false): Promise<VolumeListReport> {
     const volumes = listVolumes(this.rt, filterArgs);
-    return withQuota ? inspectWithQuota(this.rt, volumes) : volumes.map((v) => toInspect(v));
+    const { status, warnings } = await pluginStatuses(this.rt, volumes, false);
+    const shown = withQuota ? await inspectWithQuota(this.rt, volumes) : volumes.map((v) => toInspect(v));
+    return { volumes: withStatus(shown, status), warnings };
   }
 
   /** `vol prune`, step one: what would be removed now. */
@@ -48,7 +80,7 @@ export class Engine {
   }
 
   /** `vol inspect`: one report per name, in argument order; `all` lists every ready volume. */
-  async inspect(names: readonly string[], all: boolean): Promise<VolumeInspectReport[]> {
+  async inspect(names: readonly string[], all: boolean): Promise<VolumeInspectResult> {
     const found = all ? this.rt.store.list() : [];
     const reports: VolumeInspectReport[] = [];
     for (const typed of all ? [] : names) {
@@ -63,10 +95,11 @@ export class Engine {
     }
     const holders = this.rt.store.allHolders();
     for (const v of found) v.holders = (holders.get(v.name) ?? []).filter(isLive);
-    const shown = await inspectWithQuota(this.rt, found);
-    if (all) return shown.map((v) => ({ name: v.Name, volume: v }));
+    const { status, warnings } = await pluginStatuses(this.rt, found, true);
+    const shown = withStatus(await inspectWithQuota(this.rt, found), status);
+    if (all) return { reports: shown.map((v) => ({ name: v.Name, volume: v })), warnings };
     let next = 0;
-    return reports.map((r) => (r.error ? r : { ...r, volume: shown[next++] }));
+    return { reports: reports.map((r) => (r.error ? r : { ...r, volume: shown[next++] })), warnings };
   }
 
   /** `vol info`: root, database, volume path, its file system and quota backend, plugins. */
@@ -82,6 +115,21 @@ export class Engine {
   /** `vol unmount [--holder ID]`. */
   unmount(name: string, holderId?: string): Promise<void> {
     return unmountVolume(this.rt, name, holderId);
+  }
+
+  /** `vol export`: a tar of the volume's data to the stream `out()` opens once the volume is found. */
+  export(name: string, out: () => Writable): Promise<void> {
+    return exportVolume(this.rt, name, out);
+  }
+
+  /** `vol import`: extracts the tar stream `input()` opens (once the volume is found) into the volume. */
+  import(name: string, input: () => Readable): Promise<void> {
+    return importVolume(this.rt, name, input);
+  }
+
+  /** `vol reload`: sync with what the configured plugins hold. */
+  reload(): Promise<ReloadReport> {
+    return reloadPlugins(this.rt);
   }
 
   /** `vol exists`: whether a ready volume has exactly this name. */

@@ -9,6 +9,7 @@ export type VolErrorCode =
   | 'QUOTA_UNSUPPORTED'
   | 'LOCK_TIMEOUT'
   | 'PLUGIN_FAILED'
+  | 'PLUGIN_UNREACHABLE'
   | 'NO_SUCH_PLUGIN'
   | 'STATE_CONFLICT'
   | 'IO_FAILED';

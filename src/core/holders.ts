@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { unmountVolumeFs } from '../local/mount.ts';
 import { VolError } from './errors.ts';
 import type { VolumeHolder, VolumeRecord } from './model.ts';
 import type { Runtime } from './runtime.ts';
@@ -36,12 +35,12 @@ export function pidStartOf(pid: number): string {
  * Drops the holders of `rec` whose process is gone, giving back the mounts they counted (and
  * unmounting when none is left). The caller holds the volume lock. Returns the live holders.
  */
-export async function dropStaleHolders(rt: Runtime, rec: VolumeRecord, mounted: boolean): Promise<VolumeHolder[]> {
+export async function dropStaleHolders(rt: Runtime, rec: VolumeRecord, unmount: () => Promise<void>): Promise<VolumeHolder[]> {
   const holders = rt.store.holdersOf(rec.name);
   const stale = holders.filter((h) => !isLive(h));
   if (stale.length === 0) return holders;
   const count = Math.max(0, rec.mountCount - stale.filter((h) => h.counted).length);
-  if (mounted && rec.mountCount > 0 && count === 0) await unmountVolumeFs(rec.mountpoint, rec.name);
+  if (rec.mountCount > 0 && count === 0) await unmount();
   rt.store.removeHolders(rec.name, stale.map((h) => h.id), count);
   rt.log.info(`dropped stale holders of volume ${rec.name}`, { holders: stale.map((h) => h.id) });
   rec.mountCount = count;

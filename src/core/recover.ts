@@ -1,5 +1,6 @@
 import { assertNothingMountedUnder } from '../local/mounts.ts';
 import { removeTree } from '../local/volume-dirs.ts';
+import { isLocalDriver } from './plugins.ts';
 import { backendByName } from './quota.ts';
 import { volumeDir, type VolumeRecord } from './model.ts';
 import type { Runtime } from './runtime.ts';
@@ -13,6 +14,11 @@ import type { Runtime } from './runtime.ts';
 export async function settleTransient(rt: Runtime, rec: VolumeRecord): Promise<boolean> {
   if (rec.status === 'ready') return false;
   rt.log.warn(`${rec.status === 'creating' ? 'undoing the creation' : 'finishing the removal'} of volume ${rec.name} left by a killed process`, { volume: rec.name });
+  // A plugin volume has nothing on vol's disk; what the plugin holds, `vol reload` brings back.
+  if (!isLocalDriver(rec.driver)) {
+    rt.store.delete(rec.name);
+    return rec.status === 'removing';
+  }
   assertNothingMountedUnder(volumeDir(rec), rec.name);
   await removeVolumeFiles(rt, rec);
   rt.store.delete(rec.name);

@@ -3,11 +3,13 @@ import { join } from 'node:path';
 import { parseLocalOptions } from '../local/options.ts';
 import { chownVolumeDirs, makeDataDir, makeVolumeDir, removeTree } from '../local/volume-dirs.ts';
 import type { QuotaBackend, QuotaHandle } from '../quota/backend.ts';
+import { createPluginVolume } from './plugin-volume.ts';
+import { isLocalDriver } from './plugins.ts';
 import { backendForLimits, wantsQuota } from './quota.ts';
 import { VolError } from './errors.ts';
 import { volumeDir, type LocalDriverSettings, type VolumeCreateOptions, type VolumeRecord } from './model.ts';
 import { randomVolumeName, validateVolumeName } from './names.ts';
-import { settleTransient } from './recover.ts';
+import { takeName } from './take-name.ts';
 import type { Runtime } from './runtime.ts';
 
 /** Result of create: the volume, and whether `--ignore` found it already there. */
@@ -26,21 +28,12 @@ export async function createVolume(rt: Runtime, opts: VolumeCreateOptions): Prom
   validateVolumeName(name);
   const labels = validateLabels(opts.labels ?? {});
   const driver = opts.driver || 'local';
-  if (driver !== 'local') {
-    throw new VolError('NO_SUCH_PLUGIN', `no volume plugin with name ${driver} available: required plugin missing`, {
-      hint: 'volume plugins are not supported yet',
-    });
-  }
+  if (!isLocalDriver(driver)) return createPluginVolume(rt, { ...opts, name, labels, driver });
   const settings = parseLocalOptions(opts.options ?? {});
   const quota = wantsQuota(settings) ? await backendForLimits(rt, settings, settings.type, name) : undefined;
   return rt.locker.withLock(name, async () => {
-    const existing = rt.store.get(name);
-    if (existing?.status === 'ready') {
-      if (opts.ignoreIfExists) return { volume: existing, existed: true };
-      throw new VolError('VOLUME_EXISTS', `volume with name ${name} already exists: volume already exists`, { volume: name });
-    }
-    // A row in `creating`/`removing` while we hold its lock was left by a killed process.
-    if (existing) await settleTransient(rt, existing);
+    const existing = await takeName(rt, name, opts.ignoreIfExists);
+    if (existing) return { volume: existing, existed: true };
     assertNoOrphanDir(rt, name);
     const rec = newRecord(rt, name, labels, settings);
     if (quota) rec.quota = { backend: quota.name };

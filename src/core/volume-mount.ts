@@ -4,6 +4,8 @@ import { VolError } from './errors.ts';
 import { dropStaleHolders, pidStartOf } from './holders.ts';
 import { noSuchVolume, resolveVolumeName } from './lookup.ts';
 import type { VolumeRecord } from './model.ts';
+import { mountPluginVolume, unmountPluginVolume } from './plugin-volume.ts';
+import { isLocalDriver } from './plugins.ts';
 import type { Runtime } from './runtime.ts';
 
 /** Who mounts: a holder id, optionally tied to a process. */
@@ -17,6 +19,8 @@ export interface MountHolder {
  * Podman's needsMount decides; other volumes are plain directories and mount is a no-op.
  */
 export function needsMount(v: VolumeRecord): boolean {
+  // Plugin volumes always need a mount, as in Podman.
+  if (!isLocalDriver(v.driver)) return true;
   return Object.entries(v.options).some(([key, value]) => {
     const k = key.toLowerCase();
     if (k === 'type' || k === 'device') return true;
@@ -31,18 +35,19 @@ export async function mountVolume(rt: Runtime, typed: string, holder?: MountHold
   return rt.locker.withLock(name, async () => {
     const rec = readyVolume(rt, name, typed);
     const mounts = needsMount(rec);
-    const holders = await dropStaleHolders(rt, rec, mounts);
+    const holders = await dropStaleHolders(rt, rec, () => releaseMount(rt, rec));
     // The same holder twice is one holder, holding one mount.
     if (holder && holders.some((h) => h.id === holder.id)) return rec.mountpoint;
     // Only the 0 -> 1 transition mounts; a failed mount leaves the count as it was.
-    if (mounts && rec.mountCount === 0) await mountVolumeFs(mountSpec(rec), name);
-    const count = rec.mountCount + (mounts ? 1 : 0);
-    if (holder) {
-      rt.store.addHolder(name, { id: holder.id, pid: holder.pid, pidStart, counted: mounts, createdAt: Date.now() }, count);
-    } else if (mounts) {
-      rt.store.setMountCount(name, count);
+    let pluginPath: string | undefined;
+    if (mounts && rec.mountCount === 0) {
+      if (isLocalDriver(rec.driver)) await mountVolumeFs(mountSpec(rec), name);
+      else pluginPath = await mountPluginVolume(rt, rec);
     }
-    return rec.mountpoint;
+    const count = rec.mountCount + (mounts ? 1 : 0);
+    if (holder) rt.store.addHolder(name, { id: holder.id, pid: holder.pid, pidStart, counted: mounts, createdAt: Date.now() }, count);
+    if (mounts && (!holder || pluginPath !== undefined)) rt.store.setMountCount(name, count, pluginPath);
+    return pluginPath ?? rec.mountpoint;
   });
 }
 
@@ -52,7 +57,7 @@ export async function unmountVolume(rt: Runtime, typed: string, holderId?: strin
   await rt.locker.withLock(name, async () => {
     const rec = readyVolume(rt, name, typed);
     const mounts = needsMount(rec);
-    const holders = await dropStaleHolders(rt, rec, mounts);
+    const holders = await dropStaleHolders(rt, rec, () => releaseMount(rt, rec));
     const holder = holderId === undefined ? undefined : holders.find((h) => h.id === holderId);
     if (holderId !== undefined && !holder) {
       throw new VolError('INVALID_ARG', `volume ${name} has no holder ${holderId}`, { volume: name });
@@ -61,9 +66,9 @@ export async function unmountVolume(rt: Runtime, typed: string, holderId?: strin
     const countedByHolders = holders.filter((h) => h.counted).length;
     const drop = holder ? (holder.counted ? 1 : 0) : mounts && rec.mountCount > countedByHolders ? 1 : 0;
     const count = rec.mountCount - drop;
-    if (drop === 1 && count === 0) await unmountVolumeFs(rec.mountpoint, name);
+    if (drop === 1 && count === 0) await releaseMount(rt, rec);
     if (holder) rt.store.removeHolders(name, [holder.id], count);
-    else if (drop === 1) rt.store.setMountCount(name, count);
+    if (drop === 1 && (!holder || count === 0)) rt.store.setMountCount(name, count, count === 0 && !isLocalDriver(rec.driver) ? null : undefined);
   });
 }
 
@@ -71,13 +76,18 @@ export async function unmountVolume(rt: Runtime, typed: string, holderId?: strin
 export async function detachVolume(rt: Runtime, rec: VolumeRecord): Promise<void> {
   const holders = rt.store.holdersOf(rec.name);
   if (rec.mountCount > 0 && needsMount(rec)) {
-    await unmountVolumeFs(rec.mountpoint, rec.name).catch((err: unknown) => {
+    await releaseMount(rt, rec).catch((err: unknown) => {
       // Already gone (unmounted by hand): the count is simply stale.
       if (!/not mounted|no mount point/i.test((err as Error).message)) throw err;
     });
   }
   if (rec.mountCount > 0 || holders.length > 0) rt.store.removeHolders(rec.name, holders.map((h) => h.id), 0);
   rec.mountCount = 0;
+}
+
+/** The real unmount of a volume whose count reaches 0: umount(8), or the plugin's Unmount. */
+export function releaseMount(rt: Runtime, rec: VolumeRecord): Promise<void> {
+  return isLocalDriver(rec.driver) ? unmountVolumeFs(rec.mountpoint, rec.name) : unmountPluginVolume(rt, rec);
 }
 
 function mountSpec(rec: VolumeRecord): MountSpec {
@@ -98,6 +108,5 @@ function mountSpec(rec: VolumeRecord): MountSpec {
 function readyVolume(rt: Runtime, name: string, typed: string): VolumeRecord {
   const rec = rt.store.get(name);
   if (rec?.status !== 'ready') throw noSuchVolume(typed);
-  if (rec.driver !== 'local') throw new VolError('NO_SUCH_PLUGIN', `volume ${name} uses driver ${rec.driver}, which is not available`, { volume: name });
   return rec;
 }

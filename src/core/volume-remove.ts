@@ -2,11 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { assertNothingMountedUnder } from '../local/mounts.ts';
 import { isVolError } from './errors.ts';
 import { dropStaleHolders, inUseError } from './holders.ts';
-import { volumeDir, type VolumeRmOptions, type VolumeRmReport } from './model.ts';
+import { volumeDir, type VolumeRecord, type VolumeRmOptions, type VolumeRmReport } from './model.ts';
 import { noVolumeWithName, resolveVolumeName } from './lookup.ts';
 import { removeVolumeFiles, settleTransient } from './recover.ts';
 import type { Runtime } from './runtime.ts';
-import { detachVolume, needsMount } from './volume-mount.ts';
+import { detachVolume, releaseMount } from './volume-mount.ts';
+import { removePluginVolume } from './plugin-volume.ts';
+import { isLocalDriver } from './plugins.ts';
 
 /** How removal treats a volume that has live holders. */
 export type InUsePolicy = 'refuse' | 'skip' | 'force';
@@ -52,9 +54,14 @@ export async function removeOne(rt: Runtime, name: string, opts: RemoveOneOption
         if (opts.quietIfGone) return undefined;
         throw noVolumeWithName(name);
       }
-      const holders = await dropStaleHolders(rt, rec, needsMount(rec));
+      const holders = await dropStaleHolders(rt, rec, () => releaseMount(rt, rec));
       if (holders.length > 0 && opts.inUse === 'skip') return undefined;
       if (holders.length > 0 && opts.inUse === 'refuse') throw inUseError(name, holders);
+      if (!isLocalDriver(rec.driver)) {
+        if (rec.status === 'ready') rt.store.transition(name, 'ready', 'removing');
+        await removePluginVolumeOrRestore(rt, rec);
+        return { name };
+      }
       // podman: rm detaches a volume mounted with a plain `mount` whatever its count; forcing also releases holders.
       await detachVolume(rt, rec);
       // Checked before the row changes or anything is deleted, so a refusal changes nothing.
@@ -78,9 +85,19 @@ async function waitForRelease(rt: Runtime, name: string, seconds: number): Promi
   for (;;) {
     const held = await rt.locker.withLock(name, async () => {
       const rec = rt.store.get(name);
-      return rec ? (await dropStaleHolders(rt, rec, needsMount(rec))).length > 0 : false;
+      return rec ? (await dropStaleHolders(rt, rec, () => releaseMount(rt, rec))).length > 0 : false;
     });
     if (!held || Date.now() >= deadline) return;
     await sleep(Math.min(200, Math.max(0, deadline - Date.now())));
+  }
+}
+
+/** Removes a plugin volume; when the plugin refuses, the volume goes back to ready, unchanged. */
+async function removePluginVolumeOrRestore(rt: Runtime, rec: VolumeRecord): Promise<void> {
+  try {
+    await removePluginVolume(rt, rec);
+  } catch (err) {
+    if (rt.store.get(rec.name)) rt.store.transition(rec.name, 'removing', 'ready');
+    throw err;
   }
 }

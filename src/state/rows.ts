@@ -18,6 +18,7 @@ export interface VolumeRow {
   mount_count: number;
   quota_backend: string | null;
   quota_id: string | null;
+  plugin_mountpoint: string | null;
 }
 
 /** Maps a row to the record the core works with. */
@@ -25,7 +26,8 @@ export function rowToRecord(row: VolumeRow): VolumeRecord {
   const rec: VolumeRecord = {
     name: row.name,
     driver: row.driver,
-    mountpoint: row.mountpoint,
+    // A plugin volume's mountpoint is the path its plugin returned while mounted.
+    mountpoint: row.driver === 'local' ? row.mountpoint : (row.plugin_mountpoint ?? ''),
     createdAt: row.created_at,
     labels: JSON.parse(row.labels) as Record<string, string>,
     options: JSON.parse(row.options) as Record<string, string>,

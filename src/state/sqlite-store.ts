@@ -100,8 +100,11 @@ class SqliteVolumeStore implements VolumeStore {
     }
   }
 
-  setMountCount(name: string, count: number): void {
-    this.db.transaction(() => this.stmts.setMountCount.run(count, name)).immediate();
+  setMountCount(name: string, count: number, pluginMountpoint?: string | null): void {
+    this.db.transaction(() => {
+      this.stmts.setMountCount.run(count, name);
+      if (pluginMountpoint !== undefined) this.stmts.setPluginMountpoint.run(pluginMountpoint, name);
+    }).immediate();
   }
 
   addHolder(name: string, h: VolumeHolder, mountCount: number): void {
@@ -189,6 +192,7 @@ function prepare(db: Database.Database) {
       FROM volumes WHERE quota_backend = 'xfs'`),
     setQuotaId: db.prepare('UPDATE volumes SET quota_id = ? WHERE name = ?'),
     setMountCount: db.prepare('UPDATE volumes SET mount_count = ? WHERE name = ?'),
+    setPluginMountpoint: db.prepare('UPDATE volumes SET plugin_mountpoint = ? WHERE name = ?'),
     addHolder: db.prepare(`INSERT OR REPLACE INTO volume_holders (volume, holder, pid, pid_start, counted, created_at)
       VALUES (@volume, @holder, @pid, @pid_start, @counted, @created_at)`),
     removeHolder: db.prepare('DELETE FROM volume_holders WHERE volume = ? AND holder = ?'),

@@ -22,8 +22,8 @@ export interface VolumeStore {
    * same transaction and sets it on `rec.quota`.
    */
   insertCreating(rec: VolumeRecord, projectBase?: number): void;
-  /** Sets the number of mounts of a volume. */
-  setMountCount(name: string, count: number): void;
+  /** Sets the number of mounts of a volume (and, for a plugin volume, the path its plugin mounted it at). */
+  setMountCount(name: string, count: number, pluginMountpoint?: string | null): void;
   /** Adds (or replaces) holder `h` of `name` and sets the mount count, in one transaction. */
   addHolder(name: string, h: VolumeHolder, mountCount: number): void;
   /** Drops holders of `name` and sets the mount count, in one transaction. */

@@ -22,7 +22,7 @@ test('create makes the row and directories with the contract modes', async () =>
   assert.equal(statSync(join(volDir('v1'), '_data')).mode & 0o777, 0o755);
   assert.deepEqual(readdirSync(join(volDir('v1'), '_data')), []);
   assert.equal(t.rt.store.get('v1')?.status, 'ready');
-  assert.deepEqual((await t.engine.ls(['label=a=1'])).map((v) => v.Name), ['v1']);
+  assert.deepEqual((await t.engine.ls(['label=a=1'])).volumes.map((v) => v.Name), ['v1']);
 });
 
 test('a duplicate name fails and --ignore returns the existing volume unchanged', async () => {
@@ -55,7 +55,7 @@ test('a row left in creating is undone by the next create of that name', async (
   await t.engine.create({ name: 'v1' });
   // Simulate a creator killed after making its directories: back to `creating`.
   assert.equal(t.rt.store.transition('v1', 'ready', 'creating'), true);
-  assert.deepEqual((await t.engine.ls()).map((v) => v.Name), []);
+  assert.deepEqual((await t.engine.ls()).volumes.map((v) => v.Name), []);
   assert.equal(t.engine.exists('v1'), false);
   const { existed } = await t.engine.create({ name: 'v1', labels: { fresh: '1' } });
   assert.equal(existed, false);
@@ -104,7 +104,7 @@ test('rm never follows a symlink out of the volume', async () => {
 
 test('inspect reports each argument in order, missing ones as errors', async () => {
   await t.engine.create({ name: 'v1', options: { o: 'uid=7' } });
-  const reports = await t.engine.inspect(['v1', 'zz'], false);
+  const { reports } = await t.engine.inspect(['v1', 'zz'], false);
   assert.equal(reports[0]?.volume?.UID, 7);
   assert.deepEqual(Object.keys(reports[0]!.volume!), ['Name', 'Driver', 'Mountpoint', 'CreatedAt', 'Labels', 'Scope', 'Options', 'UID', 'MountCount']);
   assert.match(reports[1]!.error!.message, /^no such volume zz$/);

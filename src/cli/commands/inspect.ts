@@ -21,10 +21,10 @@ export const registerInspect: Register = (program, { ctx, finish }) => {
         throw new VolError('INVALID_ARG', 'provide one or more volume names or use --all');
       }
       const engine = await ctx.engine(true);
-      const reports = await engine.inspect(names, Boolean(flags.all));
+      const { reports, warnings } = await engine.inspect(names, Boolean(flags.all));
       const volumes = reports.flatMap((r) => (r.volume ? [r.volume] : []));
       const errors = reports.flatMap((r) => (r.error ? [r.error] : []));
-      finish({ stdout: render(volumes, flags.format), errors });
+      finish({ stdout: render(volumes, flags.format), errors, warnings });
     });
 };
 

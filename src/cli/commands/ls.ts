@@ -1,6 +1,6 @@
 import { VolError } from '../../core/errors.ts';
 import { renderJson, renderTemplate, renderVolumeTable } from '../render.ts';
-import { ok } from '../result.ts';
+import type { VolumeInspect } from '../../core/model.ts';
 import { collect, type Register } from './shared.ts';
 
 interface LsFlags {
@@ -27,10 +27,14 @@ export const registerLs: Register = (program, { ctx, finish }) => {
       const engine = await ctx.engine(true);
       // Quota usage costs a tool run per backend: read it only when the output can show it.
       const withQuota = flags.format === 'json' || Boolean(flags.format?.includes('.Quota'));
-      const volumes = await engine.ls(flags.filter, withQuota);
-      if (flags.quiet) return finish(ok(volumes.map((v) => v.Name + '\n').join('')));
-      if (flags.format === 'json') return finish(ok(renderJson(volumes)));
-      if (flags.format !== undefined) return finish(ok(renderTemplate(flags.format, volumes, true, !flags.noheading)));
-      finish(ok(renderVolumeTable(volumes, !flags.noheading)));
+      const { volumes, warnings } = await engine.ls(flags.filter, withQuota);
+      finish({ stdout: render(volumes, flags), errors: [], warnings });
     });
 };
+
+function render(volumes: VolumeInspect[], flags: LsFlags): string {
+  if (flags.quiet) return volumes.map((v) => v.Name + '\n').join('');
+  if (flags.format === 'json') return renderJson(volumes);
+  if (flags.format !== undefined) return renderTemplate(flags.format, volumes, true, !flags.noheading);
+  return renderVolumeTable(volumes, !flags.noheading);
+}

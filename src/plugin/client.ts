@@ -1,0 +1,161 @@
+import { statSync } from 'node:fs';
+import { VolError } from '../core/errors.ts';
+import { PluginTransportError, postToPlugin } from './http.ts';
+
+/** A volume as a plugin describes it. */
+export interface PluginVolume {
+  Name: string;
+  Mountpoint?: string;
+  CreatedAt?: string;
+  Status?: Record<string, unknown>;
+}
+
+/** podman's fixed Mount/Unmount id, sha256("placeholder\n"), used when no holder is given. */
+export const PSEUDO_MOUNT_ID = '2f73349cfc4630255319c6c8dfc1b46a8996ace9d14d8e07563b165915918ec2';
+
+// A definite "the plugin does not have it": the phrases plugins use (docker, podman's testvol, others).
+const NOT_FOUND_RE = /no such volume|no volume with name|not found|does not exist/i;
+
+// Activation results per plugin for the life of the process: a plugin that failed is not asked again.
+const activations = new Map<string, Promise<void>>();
+
+/** A client for one Docker volume plugin over its unix socket; every call has a timeout. */
+export class PluginClient {
+  constructor(
+    readonly name: string,
+    readonly socket: string,
+    /** Default timeout of a call, in seconds (0: none). */
+    private readonly timeoutSec: number,
+  ) {}
+
+  /** `/VolumeDriver.Get`: the volume, or undefined when the plugin definitely does not have it. */
+  async get(volume: string, timeoutSec?: number): Promise<PluginVolume | undefined> {
+    try {
+      const ans = await this.call('VolumeDriver.Get', { Name: volume }, volume, timeoutSec);
+      const v = pick(ans, 'Volume') as PluginVolume | null | undefined;
+      return v ? normalizeVolume(v) : undefined;
+    } catch (err) {
+      if (err instanceof VolError && err.code === 'NO_SUCH_VOLUME') return undefined;
+      throw err;
+    }
+  }
+
+  /** `/VolumeDriver.List`. */
+  async list(): Promise<PluginVolume[]> {
+    const ans = await this.call('VolumeDriver.List', undefined, undefined);
+    const vols = pick(ans, 'Volumes');
+    if (vols !== null && vols !== undefined && !Array.isArray(vols)) throw this.garbage('VolumeDriver.List', undefined, 'Volumes is not a list');
+    return ((vols ?? []) as PluginVolume[]).map(normalizeVolume);
+  }
+
+  /** `/VolumeDriver.Create`. */
+  async create(volume: string, opts: Record<string, string>, timeoutSec?: number): Promise<void> {
+    await this.call('VolumeDriver.Create', Object.keys(opts).length ? { Name: volume, Opts: opts } : { Name: volume }, volume, timeoutSec);
+  }
+
+  /** `/VolumeDriver.Remove`. */
+  async remove(volume: string, timeoutSec?: number): Promise<void> {
+    await this.call('VolumeDriver.Remove', { Name: volume }, volume, timeoutSec);
+  }
+
+  /** `/VolumeDriver.Mount`: returns the path the plugin mounted the volume at. */
+  async mount(volume: string, id: string, timeoutSec?: number): Promise<string> {
+    const ans = await this.call('VolumeDriver.Mount', { Name: volume, ID: id }, volume, timeoutSec);
+    const mp = pick(ans, 'Mountpoint');
+    if (typeof mp !== 'string' || mp === '') throw this.garbage('VolumeDriver.Mount', volume, 'no Mountpoint in the answer');
+    return mp;
+  }
+
+  /** `/VolumeDriver.Unmount`. */
+  async unmount(volume: string, id: string, timeoutSec?: number): Promise<void> {
+    await this.call('VolumeDriver.Unmount', { Name: volume, ID: id }, volume, timeoutSec);
+  }
+
+  /** Activates (once per process), then POSTs; every failure is a VolError naming the plugin. */
+  private async call(endpoint: string, body: object | undefined, volume: string | undefined, timeoutSec?: number): Promise<unknown> {
+    await this.activate();
+    return this.post(endpoint, body, volume, timeoutSec ?? this.timeoutSec);
+  }
+
+  private activate(): Promise<void> {
+    const key = `${this.name}\0${this.socket}`;
+    let p = activations.get(key);
+    if (!p) {
+      p = this.doActivate();
+      // Failures are cached too: N volumes of a dead plugin cost one timeout, not N (podman: one each).
+      p.catch(() => undefined);
+      activations.set(key, p);
+    }
+    return p;
+  }
+
+  private async doActivate(): Promise<void> {
+    this.checkSocket();
+    const ans = await this.post('Plugin.Activate', undefined, undefined, this.timeoutSec);
+    const impl = pick(ans, 'Implements');
+    if (!Array.isArray(impl) || !impl.includes('VolumeDriver')) {
+      const provides = Array.isArray(impl) ? impl.join(', ') : 'nothing';
+      throw new VolError('PLUGIN_UNREACHABLE', `plugin ${this.name} does not implement volume plugin, instead provides ${provides || 'nothing'}`);
+    }
+  }
+
+  private checkSocket(): void {
+    let st;
+    try {
+      st = statSync(this.socket);
+    } catch {
+      throw new VolError('PLUGIN_UNREACHABLE', `cannot access plugin ${this.name} socket "${this.socket}": no such file or directory`);
+    }
+    if (!st.isSocket()) throw new VolError('PLUGIN_UNREACHABLE', `volume plugin ${this.name} path "${this.socket}" is not a unix socket`);
+  }
+
+  private async post(endpoint: string, body: object | undefined, volume: string | undefined, timeoutSec: number): Promise<unknown> {
+    let ans;
+    try {
+      ans = await postToPlugin(this.socket, endpoint, body === undefined ? '' : JSON.stringify(body), timeoutSec * 1000);
+    } catch (err) {
+      const why = err instanceof PluginTransportError ? err.message : (err as Error).message;
+      throw new VolError('PLUGIN_UNREACHABLE', `plugin ${this.name} ${why} on /${endpoint}${volume ? ` for volume ${volume}` : ''}`, { volume, cause: err });
+    }
+    let json: unknown;
+    try {
+      json = ans.body === '' ? {} : JSON.parse(ans.body);
+    } catch {
+      if (ans.status !== 200) throw this.answered(endpoint, volume, `status ${ans.status}: ${ans.body.slice(0, 200)}`);
+      throw this.garbage(endpoint, volume, 'the answer is not JSON');
+    }
+    const errText = pick(json, 'Err');
+    // podman: a 200 with an Err counts as success there; vol treats it as the error it is.
+    if (ans.status !== 200 || (typeof errText === 'string' && errText !== '')) {
+      throw this.answered(endpoint, volume, typeof errText === 'string' && errText !== '' ? errText : `status ${ans.status} with an empty error`);
+    }
+    return json;
+  }
+
+  private answered(endpoint: string, volume: string | undefined, why: string): VolError {
+    const code = volume !== undefined && NOT_FOUND_RE.test(why) ? 'NO_SUCH_VOLUME' : 'PLUGIN_FAILED';
+    return new VolError(code, `plugin ${this.name} failed /${endpoint}${volume ? ` for volume ${volume}` : ''}: ${why}`, { volume });
+  }
+
+  private garbage(endpoint: string, volume: string | undefined, why: string): VolError {
+    return new VolError('PLUGIN_UNREACHABLE', `plugin ${this.name} answered garbage on /${endpoint}${volume ? ` for volume ${volume}` : ''}: ${why}`, { volume });
+  }
+}
+
+/** Reads `key` from a decoded answer, matching member names case-insensitively as Go's decoder does. */
+function pick(json: unknown, key: string): unknown {
+  if (json === null || typeof json !== 'object') return undefined;
+  const obj = json as Record<string, unknown>;
+  if (key in obj) return obj[key];
+  const found = Object.keys(obj).find((k) => k.toLowerCase() === key.toLowerCase());
+  return found === undefined ? undefined : obj[found];
+}
+
+function normalizeVolume(v: PluginVolume): PluginVolume {
+  const out: PluginVolume = { Name: String(pick(v, 'Name') ?? '') };
+  const mp = pick(v, 'Mountpoint');
+  if (typeof mp === 'string' && mp !== '') out.Mountpoint = mp;
+  const status = pick(v, 'Status');
+  if (status && typeof status === 'object') out.Status = status as Record<string, unknown>;
+  return out;
+}
