@@ -26,29 +26,48 @@ export async function pluginStatuses(rt: Runtime, volumes: readonly VolumeRecord
   return report;
 }
 
+/** How many Gets one command keeps in flight to one plugin. */
+const GET_CONCURRENCY = 16;
+
+/** One List tells whether the plugin answers and what it holds; Get fills in the Status List left out. */
 async function viaList(rt: Runtime, driver: string, vols: VolumeRecord[], report: PluginStatusReport): Promise<void> {
+  let listed: Map<string, Record<string, unknown> | undefined>;
   try {
-    const listed = new Map((await pluginClient(rt, driver).list()).map((v) => [v.Name, v.Status ?? {}]));
-    for (const v of vols) report.status.set(v.name, listed.get(v.name) ?? { Error: `plugin ${driver} does not list this volume` });
+    listed = new Map((await pluginClient(rt, driver).list()).map((v) => [v.Name, v.Status]));
   } catch (err) {
-    unreachable(vols, err, report);
+    return unreachable(vols, err, report);
   }
+  const missing: VolumeRecord[] = [];
+  for (const v of vols) {
+    if (!listed.has(v.name)) report.status.set(v.name, { Error: `plugin ${driver} does not list this volume` });
+    else if (listed.get(v.name) !== undefined) report.status.set(v.name, listed.get(v.name)!);
+    else missing.push(v);
+  }
+  await viaGet(rt, driver, missing, report);
 }
 
+/** Get per volume, a bounded number at a time; after the first plugin that does not answer, the rest are not asked. */
 async function viaGet(rt: Runtime, driver: string, vols: VolumeRecord[], report: PluginStatusReport): Promise<void> {
-  const failures: unknown[] = [];
-  await Promise.all(
-    vols.map(async (v) => {
+  let failure: Error | undefined;
+  let next = 0;
+  const worker = async () => {
+    while (next < vols.length) {
+      const v = vols[next++]!;
+      if (failure) {
+        report.status.set(v.name, { Error: failure.message });
+        continue;
+      }
       try {
         const got = await pluginClient(rt, driver).get(v.name, v.pluginTimeout);
         report.status.set(v.name, got ? (got.Status ?? {}) : { Error: `plugin ${driver} does not have this volume` });
       } catch (err) {
-        failures.push(err);
+        failure ??= err as Error;
         report.status.set(v.name, { Error: (err as Error).message });
       }
-    }),
-  );
-  if (failures.length > 0) report.warnings.push((failures[0] as Error).message);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(GET_CONCURRENCY, vols.length) }, worker));
+  if (failure) report.warnings.push(failure.message);
 }
 
 function unreachable(vols: VolumeRecord[], err: unknown, report: PluginStatusReport): void {

@@ -73,25 +73,35 @@ export class PluginClient {
 
   /** Activates (once per process), then POSTs; every failure is a VolError naming the plugin. */
   private async call(endpoint: string, body: object | undefined, volume: string | undefined, timeoutSec?: number): Promise<unknown> {
-    await this.activate();
-    return this.post(endpoint, body, volume, timeoutSec ?? this.timeoutSec);
+    const timeout = timeoutSec ?? this.timeoutSec;
+    await this.activate(timeout);
+    return this.post(endpoint, body, volume, timeout);
   }
 
-  private activate(): Promise<void> {
+  /**
+   * Activates once per process. The first caller's timeout bounds the activation; every caller
+   * waits on it at most its own timeout (podman: the first volume's timeout binds all later calls).
+   */
+  private activate(timeoutSec: number): Promise<void> {
     const key = `${this.name}\0${this.socket}`;
     let p = activations.get(key);
     if (!p) {
-      p = this.doActivate();
+      p = this.doActivate(timeoutSec);
       // Failures are cached too: N volumes of a dead plugin cost one timeout, not N (podman: one each).
       p.catch(() => undefined);
       activations.set(key, p);
+      return p;
     }
-    return p;
+    return timeoutSec > 0 ? withTimeout(p, timeoutSec, () => this.timedOut('Plugin.Activate', timeoutSec)) : p;
   }
 
-  private async doActivate(): Promise<void> {
+  private timedOut(endpoint: string, timeoutSec: number): VolError {
+    return new VolError('PLUGIN_UNREACHABLE', `plugin ${this.name} timed out after ${timeoutSec}s on /${endpoint}`);
+  }
+
+  private async doActivate(timeoutSec: number): Promise<void> {
     this.checkSocket();
-    const ans = await this.post('Plugin.Activate', undefined, undefined, this.timeoutSec);
+    const ans = await this.post('Plugin.Activate', undefined, undefined, timeoutSec);
     const impl = pick(ans, 'Implements');
     if (!Array.isArray(impl) || !impl.includes('VolumeDriver')) {
       const provides = Array.isArray(impl) ? impl.join(', ') : 'nothing';
@@ -140,6 +150,15 @@ export class PluginClient {
   private garbage(endpoint: string, volume: string | undefined, why: string): VolError {
     return new VolError('PLUGIN_UNREACHABLE', `plugin ${this.name} answered garbage on /${endpoint}${volume ? ` for volume ${volume}` : ''}: ${why}`, { volume });
   }
+}
+
+/** Resolves as `p` does, or rejects with `onTimeout()` after `seconds`; leaves no timer behind. */
+function withTimeout<T>(p: Promise<T>, seconds: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), seconds * 1000);
+  });
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
 }
 
 /** Reads `key` from a decoded answer, matching member names case-insensitively as Go's decoder does. */
