@@ -24,8 +24,9 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  // pino loads worker files at run time; it is required lazily, only when a log line is written.
-  external: ['pino'],
+  // pino loads worker files at run time and is required lazily; tar is loaded only by export/import:
+  // left outside the bundle, neither costs other commands any start-up time.
+  external: ['pino', 'tar'],
   plugins: [lazyChildProcess],
   // createRequire takes a path as well as a URL; __filename avoids building a URL at start-up.
   define: { 'import.meta.url': '__filename' },

@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { main } from './main.ts';
 
 // The bundled entry of bin/vol: run, write, exit with the contract's code.
@@ -5,6 +6,8 @@ main(process.argv.slice(2), {
   stdout: (s) => void (s && process.stdout.write(s)),
   stderr: (s) => void process.stderr.write(s),
   readLine,
+  stdinBytes: () => process.stdin,
+  stdoutBytes,
 }).then(
   (code) => {
     process.exitCode = code;
@@ -31,4 +34,11 @@ function readLine(): Promise<string | undefined> {
     const onEnd = () => done(buf === '' ? undefined : buf);
     process.stdin.setEncoding('utf8').on('data', onData).on('end', onEnd);
   });
+}
+
+/** stdout for bytes (export): a stream whose end leaves process.stdout open for what follows. */
+function stdoutBytes(): Writable {
+  // A write error (EPIPE: the reader went away) reaches the export through the write callback.
+  process.stdout.on('error', () => {});
+  return new Writable({ write: (chunk: Buffer, _enc, cb) => void process.stdout.write(chunk, cb) });
 }

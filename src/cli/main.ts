@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { isVolError } from '../core/errors.ts';
 import { registerCreate } from './commands/create.ts';
 import { registerExists } from './commands/exists.ts';
+import { registerExport } from './commands/export.ts';
+import { registerImport } from './commands/import.ts';
 import { registerInfo } from './commands/info.ts';
 import { registerInspect } from './commands/inspect.ts';
 import { registerLs } from './commands/ls.ts';
@@ -12,13 +14,13 @@ import { registerRm } from './commands/rm.ts';
 import { collect, type Register } from './commands/shared.ts';
 import { CliContext } from './context.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
-import type { CommandResult } from './result.ts';
+import type { ByteIo, CommandResult } from './result.ts';
 
-const COMMANDS: Register[] = [registerCreate, registerRm, registerLs, registerInspect, registerExists, registerInfo, registerMount, registerUnmount, registerPrune, registerReload];
+const COMMANDS: Register[] = [registerCreate, registerRm, registerLs, registerInspect, registerExists, registerInfo, registerMount, registerUnmount, registerPrune, registerReload, registerExport, registerImport];
 const GLOBAL_WITH_VALUE = new Set(['--root', '--config', '--volume-plugin', '--log-level']);
 
 /** Where main writes; the process streams in bin/vol, buffers in tests. */
-export interface Io {
+export interface Io extends ByteIo {
   stdout(text: string): void;
   stderr(text: string): void;
   /** One line of stdin without its newline; undefined at end of input. */
@@ -43,6 +45,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       captured.out = '';
       result = await confirmed(result.confirm, io);
     }
+    // Export and import stream here, before the runtime they use is closed.
+    if (result?.streams) await result.streams(io);
   } catch (err) {
     result = errorResult(err, captured);
   } finally {

@@ -1,3 +1,5 @@
+import type { Readable, Writable } from 'node:stream';
+
 /** What a command hands back to main: text for stdout, errors for stderr, an optional fixed exit code. */
 export interface CommandResult {
   stdout: string;
@@ -8,6 +10,15 @@ export interface CommandResult {
   exitCode?: number;
   /** Ask before going on: main prints stdout and `prompt`, reads a line, and runs `proceed` on y/Y. */
   confirm?: { prompt: string; proceed(): Promise<CommandResult> };
+  /** Work on raw bytes (export to stdout, import from stdin): main runs it with the process's streams. */
+  streams?(io: ByteIo): Promise<void>;
+}
+
+/** The process's stdin and stdout as byte streams, opened only when asked for. */
+export interface ByteIo {
+  stdinBytes(): Readable;
+  /** Ending this stream leaves stdout itself open. */
+  stdoutBytes(): Writable;
 }
 
 /** A result with output and no errors. */

@@ -1,21 +1,6 @@
 import {
-  closeSync,
-  constants,
-  fchmodSync,
-  fchownSync,
-  futimesSync,
-  lchownSync,
-  linkSync,
-  lstatSync,
-  lutimesSync,
-  mkdirSync,
-  openSync,
-  readlinkSync,
-  rmdirSync,
-  symlinkSync,
-  unlinkSync,
-  writeSync,
-  type Stats,
+  closeSync, constants, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync,
+  readlinkSync, rmdirSync, symlinkSync, unlinkSync, writeSync, type Stats,
 } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { ReadEntry } from 'tar';
@@ -42,7 +27,8 @@ export class Extraction {
   private readonly owners = process.getuid?.() === 0;
   /** Directories get their mode and times last, so that writing into them does not undo either. */
   private readonly dirs: { path: string; meta: EntryMeta }[] = [];
-  private closeOpenFile?: () => void;
+  /** Drops the file being written, if any (the import failed inside it). */
+  private dropPartial?: () => void;
 
   constructor(private readonly root: string) {}
 
@@ -50,6 +36,7 @@ export class Extraction {
   add(entry: ReadEntry, fail: (err: unknown) => void): void {
     try {
       const name = volumePath(entry.path);
+      if (name === undefined) throw refused(entry.path, 'it leads outside the volume');
       switch (entry.type) {
         case 'File':
         case 'OldFile':
@@ -67,6 +54,7 @@ export class Extraction {
           this.hardLink(name, entry);
           break;
         default:
+          // podman: makes device nodes and FIFOs too; Node cannot (no mknod), so vol leaves them out.
           this.skipped.push(`${entry.path} (${entry.type})`);
           entry.resume();
       }
@@ -76,7 +64,7 @@ export class Extraction {
     }
   }
 
-  /** Gives the directories their modes and times, deepest last-seen first. */
+  /** Gives the directories their modes, owners and times, in reverse archive order. */
   finish(): void {
     for (const { path, meta } of this.dirs.reverse()) {
       // A later entry may have replaced the directory (with a file or a symlink): leave that alone.
@@ -97,9 +85,9 @@ export class Extraction {
     }
   }
 
-  /** Closes a file left half-written by a failed import. */
+  /** Removes a file left half-written by a failed import: no file is better than a cut one. */
   abandon(): void {
-    this.closeOpenFile?.();
+    this.dropPartial?.();
   }
 
   private file(name: string, entry: ReadEntry, fail: (err: unknown) => void): void {
@@ -108,25 +96,35 @@ export class Extraction {
     // O_EXCL|O_NOFOLLOW: a new file, never one reached through a link planted meanwhile.
     const fd = openSync(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
     let open = true;
-    const close = () => {
+    let written = 0;
+    this.dropPartial = () => {
       if (open) closeSync(fd);
       open = false;
+      this.dropPartial = undefined;
+      try {
+        unlinkSync(path);
+      } catch {
+        // Already gone: nothing half-written is left.
+      }
     };
-    this.closeOpenFile = close;
     const guard = (fn: () => void) => {
       if (!open) return;
       try {
         fn();
       } catch (err) {
-        close();
+        this.dropPartial?.();
         fail(entryError(entry.path, err));
       }
     };
-    entry.on('data', (chunk: Buffer) => guard(() => writeAll(fd, chunk)));
+    entry.on('data', (chunk: Buffer) => guard(() => (written += writeAll(fd, chunk))));
     entry.on('end', () =>
       guard(() => {
+        // node-tar ends an entry cut short by the end of the input too.
+        if (written !== entry.size) throw new Error(`the archive is cut short: ${entry.size - written} of its ${entry.size} bytes are missing`);
         this.applyMeta(fd, metaOf(entry, 0o644));
-        close();
+        closeSync(fd);
+        open = false;
+        this.dropPartial = undefined;
         this.count++;
       }),
     );
@@ -162,17 +160,28 @@ export class Extraction {
   private hardLink(name: string, entry: ReadEntry): void {
     entry.resume();
     const targetName = volumePath(entry.linkpath ?? '');
-    const targetParts = targetName.split('/');
-    const targetBase = targetParts.pop()!;
-    const target = join(this.resolveDir(targetParts, false), targetBase);
-    const st = lstatIfAny(target);
-    if (!st || st.isDirectory()) throw new Error(`link target ${JSON.stringify(entry.linkpath)} is not a file in the volume`);
+    const target = targetName === undefined ? undefined : this.findFile(targetName);
+    if (target === undefined) throw refused(entry.path, `its link target ${JSON.stringify(entry.linkpath)} is not a file in the volume`);
     const path = this.place(name);
     if (path === target) return;
     this.clear(path);
     // link(2) does not follow a symlink target: it links the symlink itself.
     linkSync(target, path);
     this.count++;
+  }
+
+  /** The path of the file (or symlink) `name` names inside the root, if there is one. */
+  private findFile(name: string): string | undefined {
+    const parts = name.split('/');
+    const base = parts.pop()!;
+    let path: string;
+    try {
+      path = join(this.resolveDir(parts, false), base);
+    } catch {
+      return undefined;
+    }
+    const st = lstatIfAny(path);
+    return st && !st.isDirectory() ? path : undefined;
   }
 
   /** The absolute path for entry `name`, its parent directories resolved (and made) inside the root. */
@@ -186,6 +195,9 @@ export class Extraction {
   /**
    * The real directory `parts` names below the root, following symlinks as if the root were `/`
    * (`..` and absolute targets never climb above it); missing directories are made if `create`.
+   * podman (>= 5.8.2) extracts inside a real chroot; Node has neither chroot nor openat2, so vol
+   * resolves each path itself, under the volume lock. Only a process writing into the volume at
+   * the same moment could still race it; everything this import makes is checked as it goes.
    */
   private resolveDir(parts: readonly string[], create: boolean): string {
     const done: string[] = [];
@@ -218,8 +230,10 @@ export class Extraction {
     return join(this.root, ...done);
   }
 
-  /** Removes what is at `path`, never following a link; a directory only when empty, as tar does. */
+  /** Removes what is at `path`, never following a link; a directory only when empty. */
   private clear(path: string): void {
+    // podman: removes a whole directory tree that an archive entry replaces; vol, like GNU tar
+    // and node-tar, replaces only an empty one and otherwise fails naming the entry.
     const st = lstatIfAny(path);
     if (!st) return;
     if (st.isDirectory()) rmdirSync(path);
@@ -245,14 +259,15 @@ export class Extraction {
   }
 }
 
-/** The entry name relative to the volume root (`.` for the root); throws when it leads out. */
-function volumePath(name: string): string {
+/** The entry name relative to the volume root (`.` for the root); undefined when it leads out. */
+function volumePath(name: string): string | undefined {
   // Absolute names are taken relative to the volume root, as tar does without -P.
   const rel = posix.normalize(name.replace(/^\/+/, '') || '.').replace(/\/+$/, '');
-  if (rel === '..' || rel.startsWith('../')) {
-    throw new VolError('INVALID_ARG', `refusing archive entry ${JSON.stringify(name)}: it leads outside the volume`);
-  }
-  return rel || '.';
+  return rel === '..' || rel.startsWith('../') ? undefined : rel || '.';
+}
+
+function refused(name: string, why: string): VolError {
+  return new VolError('INVALID_ARG', `refusing archive entry ${JSON.stringify(name)}: ${why}`);
 }
 
 function metaOf(entry: ReadEntry, defaultMode: number): EntryMeta {
@@ -265,11 +280,13 @@ function metaOf(entry: ReadEntry, defaultMode: number): EntryMeta {
   };
 }
 
-function writeAll(fd: number, chunk: Buffer): void {
+function writeAll(fd: number, chunk: Buffer): number {
   for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
+  return chunk.length;
 }
 
-function lstatIfAny(path: string): Stats | undefined {
+/** lstat, or undefined when nothing is there. */
+export function lstatIfAny(path: string): Stats | undefined {
   try {
     return lstatSync(path);
   } catch (err) {
@@ -278,17 +295,9 @@ function lstatIfAny(path: string): Stats | undefined {
   }
 }
 
-/** Throws unless `dataDir` is a real directory (not a symlink to one). */
-export function assertRealDir(dataDir: string): void {
-  // A `_data` replaced by a symlink would carry the import (or export) out of the volume.
-  if (!lstatIfAny(dataDir)?.isDirectory()) {
-    throw new VolError('IO_FAILED', `${dataDir} is not a directory`);
-  }
-}
 
 function entryError(name: string, err: unknown): VolError {
   if (isVolError(err)) return err;
   const why = (err as Error).message.replace(/^[A-Z]+: /, '');
   return new VolError('IO_FAILED', `importing archive entry ${JSON.stringify(name)}: ${why}`, { cause: err });
 }
-

@@ -3,7 +3,7 @@ import { Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadEntry } from 'tar';
 import { VolError, isVolError } from '../core/errors.ts';
-import { assertRealDir, Extraction } from './archive-extract.ts';
+import { Extraction, lstatIfAny } from './archive-extract.ts';
 
 /**
  * Writes an uncompressed tar of the contents of `dataDir` to `out` (names relative, symlinks as
@@ -16,7 +16,8 @@ export async function exportTree(dataDir: string, out: Writable): Promise<string
   const pack = new Pack({
     cwd: dataDir,
     strict: true,
-    // node-tar cannot write sockets, FIFOs or devices and stalls on them: leave them out first.
+    // podman: archives FIFOs and devices too. node-tar cannot write them (nor sockets, which
+    // GNU tar skips as well) and stalls on them, so they are left out here, with a warning.
     filter: (path, st) => {
       if (!('isFile' in st) || st.isFile() || st.isDirectory() || st.isSymbolicLink()) return true;
       skipped.push(path);
@@ -89,4 +90,11 @@ function importError(err: unknown, written: number): VolError {
   const why = (err as Error).message.replace(/^[A-Z_]+: /, '');
   if (tarCode) return new VolError('INVALID_ARG', `invalid tar archive: ${why}`, { hint, cause: err });
   return new VolError('IO_FAILED', `reading the archive: ${why}`, { hint, cause: err });
+}
+
+function assertRealDir(dataDir: string): void {
+  // A `_data` replaced by a symlink would carry the import (or export) out of the volume.
+  if (!lstatIfAny(dataDir)?.isDirectory()) {
+    throw new VolError('IO_FAILED', `${dataDir} is not a directory`);
+  }
 }

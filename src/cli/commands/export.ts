@@ -1,0 +1,51 @@
+import { createWriteStream, openSync, rmSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import type { Engine } from '../../core/engine.ts';
+import { VolError } from '../../core/errors.ts';
+import type { Register } from './shared.ts';
+
+/** `vol export VOLUME [-o FILE]`: a tar of the volume's contents to FILE or stdout, nothing else. */
+export const registerExport: Register = (program, { ctx, finish }) => {
+  program
+    .command('export')
+    .description('Export the contents of a volume to a tar archive (on stdout unless --output)')
+    .argument('<volume>', 'volume name or unique prefix')
+    .option('-o, --output <file>', 'write the archive to this file instead of stdout')
+    .action(async (volume: string, flags: { output?: string }) => {
+      const file = flags.output;
+      if (file === '') throw new VolError('INVALID_ARG', 'invalid --output "": expects a file name');
+      const engine = await ctx.engine(false);
+      finish({
+        stdout: '',
+        errors: [],
+        streams: (io) => (file === undefined ? engine.export(volume, () => io.stdoutBytes()) : exportToFile(engine, volume, file)),
+      });
+    });
+};
+
+/** The error for a file vol could not open, worded as Go words it (`open PATH: no such file or directory`). */
+export function openError(path: string, err: unknown): VolError {
+  const why = (err as Error).message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
+  return new VolError('IO_FAILED', `open ${path}: ${why}`, { cause: err });
+}
+
+async function exportToFile(engine: Engine, volume: string, file: string): Promise<void> {
+  let opened = false;
+  const open = (): Writable => {
+    try {
+      const out = createWriteStream(file, { fd: openSync(file, 'w') });
+      opened = true;
+      return out;
+    } catch (err) {
+      throw openError(file, err);
+    }
+  };
+  try {
+    // The file is opened only once the volume is found: a missing volume leaves no file behind.
+    await engine.export(volume, open);
+  } catch (err) {
+    // A partly written archive would pass for a whole one.
+    if (opened) rmSync(file, { force: true });
+    throw err;
+  }
+}
