@@ -8,6 +8,7 @@ main(process.argv.slice(2), {
   readLine,
   stdinBytes: () => process.stdin,
   stdoutBytes,
+  interrupts,
 }).then(
   (code) => {
     process.exitCode = code;
@@ -41,4 +42,12 @@ function stdoutBytes(): Writable {
   // A write error (EPIPE: the reader went away) reaches the export through the write callback.
   process.stdout.on('error', () => {});
   return new Writable({ write: (chunk: Buffer, _enc, cb) => void process.stdout.write(chunk, cb) });
+}
+
+/** Aborts on SIGINT or SIGTERM; only commands that ask for it handle those signals themselves. */
+function interrupts(): AbortSignal {
+  const ac = new AbortController();
+  const abort = () => ac.abort();
+  process.once('SIGINT', abort).once('SIGTERM', abort);
+  return ac.signal;
 }

@@ -19,6 +19,8 @@ export interface ByteIo {
   stdinBytes(): Readable;
   /** Ending this stream leaves stdout itself open. */
   stdoutBytes(): Writable;
+  /** A signal that aborts on SIGINT/SIGTERM, for commands that run until interrupted (events --follow). */
+  interrupts(): AbortSignal;
 }
 
 /** A result with output and no errors. */

@@ -23,6 +23,8 @@ export interface VolConfig {
   lockTiming: FileLockTiming;
   /** First XFS project id vol hands out (`[vol] xfs_project_base`). */
   xfsProjectBase: number;
+  /** How many events the database keeps (`[engine] events_max`). */
+  eventsMax: number;
 }
 
 /** What the CLI gathered from global flags. */
@@ -51,6 +53,7 @@ export async function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv =
     logLevel: logLevel as LogLevel,
     lockTiming: lockTimingFromEnv(env),
     xfsProjectBase: file.xfsProjectBase ?? 200_000,
+    eventsMax: file.eventsMax ?? 100_000,
   };
 }
 
@@ -82,6 +85,7 @@ function lockTimingFromEnv(env: NodeJS.ProcessEnv): FileLockTiming {
 
 interface FileConfig {
   xfsProjectBase?: number;
+  eventsMax?: number;
   volumePath?: string;
   pluginTimeout?: number;
   plugins?: Record<string, string>;
@@ -114,6 +118,11 @@ export function parseConfigText(text: string, path: string, parse: (text: string
     const t = Number(engine.volume_plugin_timeout);
     if (!Number.isInteger(t) || t < 0) throw new VolError('INVALID_ARG', `config file ${path}: engine.volume_plugin_timeout must be a whole number of seconds`);
     out.pluginTimeout = t;
+  }
+  if (engine.events_max !== undefined) {
+    const max = Number(engine.events_max);
+    if (!Number.isInteger(max) || max < 1) throw new VolError('INVALID_ARG', `config file ${path}: engine.events_max must be a whole number of events (at least 1)`);
+    out.eventsMax = max;
   }
   const vol = (doc.vol ?? {}) as Record<string, unknown>;
   if (vol.xfs_project_base !== undefined) {

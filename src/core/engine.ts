@@ -5,6 +5,8 @@ import { gatherInfo, type VolInfo } from './info.ts';
 import { isLive } from './holders.ts';
 import { pluginStatuses } from './plugin-status.ts';
 import { inspectWithQuota } from './quota.ts';
+import type { VolumeEvent } from './events.ts';
+import { readEvents, type EventsOptions } from './volume-events.ts';
 import { reloadPlugins, type ReloadReport } from './reload.ts';
 import type { Runtime } from './runtime.ts';
 import { exportVolume, importVolume } from './volume-archive.ts';
@@ -130,6 +132,11 @@ export class Engine {
   /** `vol reload`: sync with what the configured plugins hold. */
   reload(): Promise<ReloadReport> {
     return reloadPlugins(this.rt);
+  }
+
+  /** `vol events`: the stored events that match, oldest first; with `follow`, then new ones until aborted. */
+  events(opts: EventsOptions): AsyncGenerator<VolumeEvent> {
+    return readEvents(this.rt, opts);
   }
 
   /** `vol exists`: whether a ready volume has exactly this name. */

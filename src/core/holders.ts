@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { VolError } from './errors.ts';
+import { volumeEvent } from './events.ts';
 import type { VolumeHolder, VolumeRecord } from './model.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -41,7 +42,7 @@ export async function dropStaleHolders(rt: Runtime, rec: VolumeRecord, unmount: 
   if (stale.length === 0) return holders;
   const count = Math.max(0, rec.mountCount - stale.filter((h) => h.counted).length);
   if (rec.mountCount > 0 && count === 0) await unmount();
-  rt.store.removeHolders(rec.name, stale.map((h) => h.id), count);
+  rt.store.removeHolders(rec.name, stale.map((h) => h.id), count, volumeEvent(rec, 'unmount', { holders: stale.map((h) => h.id), stale: true, mountCount: count }));
   rt.log.info(`dropped stale holders of volume ${rec.name}`, { holders: stale.map((h) => h.id) });
   rec.mountCount = count;
   return holders.filter((h) => !stale.includes(h));

@@ -1,5 +1,6 @@
 import { PSEUDO_MOUNT_ID } from '../plugin/client.ts';
 import { parseUint } from './size.ts';
+import { volumeEvent } from './events.ts';
 import { VolError, isVolError } from './errors.ts';
 import type { VolumeCreateOptions, VolumeRecord } from './model.ts';
 import { pluginClient } from './plugins.ts';
@@ -35,7 +36,7 @@ export async function createPluginVolume(rt: Runtime, opts: VolumeCreateOptions 
       // podman: any Get failure means "absent" there, so a timed-out Get leads to a Create; vol
       // creates only on a definite "no such volume" and fails on everything else.
       if (!(await client.get(rec.name, timeout))) await client.create(rec.name, options, timeout);
-      rt.store.transition(rec.name, 'creating', 'ready');
+      rt.store.transition(rec.name, 'creating', 'ready', volumeEvent(rec, 'create'));
     } catch (err) {
       rt.store.delete(rec.name);
       throw err;
@@ -50,7 +51,7 @@ export async function createPluginVolume(rt: Runtime, opts: VolumeCreateOptions 
  * An unreachable plugin: the volume is dropped from vol's state anyway and the error names the
  * plugin. A plugin that answers with an error keeps the volume.
  */
-export async function removePluginVolume(rt: Runtime, rec: VolumeRecord): Promise<void> {
+export async function removePluginVolume(rt: Runtime, rec: VolumeRecord, eventType: 'remove' | 'prune'): Promise<void> {
   let client;
   try {
     client = pluginClient(rt, rec.driver);
@@ -58,14 +59,14 @@ export async function removePluginVolume(rt: Runtime, rec: VolumeRecord): Promis
     if (await client.get(rec.name, rec.pluginTimeout)) await client.remove(rec.name, rec.pluginTimeout);
   } catch (err) {
     if (isVolError(err, 'PLUGIN_FAILED') || isVolError(err, 'NO_SUCH_VOLUME')) throw err;
-    rt.store.delete(rec.name);
+    rt.store.delete(rec.name, volumeEvent(rec, eventType, { error: (err as Error).message }));
     throw new VolError('PLUGIN_UNREACHABLE', `volume ${rec.name} was removed from vol, but its plugin could not remove it: ${(err as Error).message}`, {
       volume: rec.name,
       hint: `the plugin may still hold it; \`vol reload\` imports it again once the plugin answers`,
       cause: err,
     });
   }
-  rt.store.delete(rec.name);
+  rt.store.delete(rec.name, volumeEvent(rec, eventType));
 }
 
 /** Mounts a plugin volume through its plugin; returns the path the plugin gave. */

@@ -1,5 +1,6 @@
 import { assertNothingMountedUnder } from '../local/mounts.ts';
 import { removeTree } from '../local/volume-dirs.ts';
+import { volumeEvent } from './events.ts';
 import { isLocalDriver } from './plugins.ts';
 import { backendByName } from './quota.ts';
 import { volumeDir, type VolumeRecord } from './model.ts';
@@ -15,13 +16,15 @@ export async function settleTransient(rt: Runtime, rec: VolumeRecord): Promise<b
   if (rec.status === 'ready') return false;
   rt.log.warn(`${rec.status === 'creating' ? 'undoing the creation' : 'finishing the removal'} of volume ${rec.name} left by a killed process`, { volume: rec.name });
   // A plugin volume has nothing on vol's disk; what the plugin holds, `vol reload` brings back.
+  // Only a finished removal is an event: an undone create never happened.
+  const event = rec.status === 'removing' ? volumeEvent(rec, 'remove', { finished: 'left by a killed process' }) : undefined;
   if (!isLocalDriver(rec.driver)) {
-    rt.store.delete(rec.name);
+    rt.store.delete(rec.name, event);
     return rec.status === 'removing';
   }
   assertNothingMountedUnder(volumeDir(rec), rec.name);
   await removeVolumeFiles(rt, rec);
-  rt.store.delete(rec.name);
+  rt.store.delete(rec.name, event);
   return rec.status === 'removing';
 }
 

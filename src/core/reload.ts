@@ -1,4 +1,6 @@
 import { VolError } from './errors.ts';
+import { volumeEvent } from './events.ts';
+import type { VolumeRecord } from './model.ts';
 import { isLive } from './holders.ts';
 import { validateVolumeName } from './names.ts';
 import type { PluginVolume } from '../plugin/client.ts';
@@ -46,8 +48,9 @@ async function addListed(rt: Runtime, driver: string, listed: PluginVolume[], re
           // podman: silently skipped there; a name clash is something the user should hear about.
           throw new VolError('VOLUME_EXISTS', `plugin ${driver} has a volume ${name}, but vol already has a ${existing.driver} volume of that name: not imported`, { volume: name });
         }
-        rt.store.insertCreating({ name, driver, mountpoint: '', createdAt: Date.now(), labels: {}, options: {}, noQuota: false, status: 'creating', mountCount: 0 });
-        rt.store.transition(name, 'creating', 'ready');
+        const rec: VolumeRecord = { name, driver, mountpoint: '', createdAt: Date.now(), labels: {}, options: {}, noQuota: false, status: 'creating', mountCount: 0 };
+        rt.store.insertCreating(rec);
+        rt.store.transition(name, 'creating', 'ready', volumeEvent(rec, 'reload', { action: 'added' }));
         report.added.push(name);
       });
     } catch (err) {
@@ -67,7 +70,7 @@ async function forgetUnlisted(rt: Runtime, driver: string, listed: Set<string>, 
         if (holders.length > 0) {
           throw new VolError('VOLUME_IN_USE', `volume ${rec.name} was removed from plugin ${driver} but holders still require it: ${holders.map((h) => h.id).join(', ')}: volume is being used`, { volume: rec.name });
         }
-        rt.store.delete(rec.name);
+        rt.store.delete(rec.name, volumeEvent(rec, 'reload', { action: 'removed' }));
         report.removed.push(rec.name);
       });
     } catch (err) {

@@ -31,7 +31,7 @@ export function openRuntime(config: VolConfig, mode: RuntimeMode): Runtime {
   const dbFile = join(config.root, 'vol.db');
   const exists = existsSync(dbFile);
   if (!mode.readOnly) prepareRoot(config);
-  const store = openSqliteStore(exists || !mode.readOnly ? dbFile : undefined);
+  const store = openSqliteStore(exists || !mode.readOnly ? dbFile : undefined, { eventsMax: config.eventsMax });
   return {
     config,
     store,

@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { exportTree, importTree } from '../local/archive.ts';
 import { VolError } from './errors.ts';
+import { volumeEvent } from './events.ts';
 import { noSuchVolume, resolveVolumeName } from './lookup.ts';
 import type { VolumeRecord } from './model.ts';
 import type { Runtime } from './runtime.ts';
@@ -12,6 +13,7 @@ export async function exportVolume(rt: Runtime, typed: string, out: () => Writab
     const rec = archivableVolume(rt, name, typed);
     const skipped = await exportTree(rec.mountpoint, out());
     for (const path of skipped) rt.log.warn(`export of volume ${name} leaves out ${path}: tar here holds files, directories and links only`);
+    rt.store.appendEvent(volumeEvent(rec, 'export', skipped.length ? { skipped: skipped.length } : {}));
   });
 }
 
@@ -22,6 +24,7 @@ export async function importVolume(rt: Runtime, typed: string, input: () => Read
     const rec = archivableVolume(rt, name, typed);
     const skipped = await importTree(rec.mountpoint, input());
     for (const entry of skipped) rt.log.warn(`import into volume ${name} leaves out ${entry}: vol makes files, directories and links only`);
+    rt.store.appendEvent(volumeEvent(rec, 'import', skipped.length ? { skipped: skipped.length } : {}));
   });
 }
 

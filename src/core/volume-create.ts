@@ -10,6 +10,7 @@ import { VolError } from './errors.ts';
 import { volumeDir, type LocalDriverSettings, type VolumeCreateOptions, type VolumeRecord } from './model.ts';
 import { randomVolumeName, validateVolumeName } from './names.ts';
 import { takeName } from './take-name.ts';
+import { volumeEvent } from './events.ts';
 import type { Runtime } from './runtime.ts';
 
 /** Result of create: the volume, and whether `--ignore` found it already there. */
@@ -61,7 +62,7 @@ async function makeDirsOrUndo(rt: Runtime, rec: VolumeRecord, quota: QuotaBacken
     }
     chownVolumeDirs(volDir, { uid: rec.uid, gid: rec.gid });
     await rt.afterDiskWork?.();
-    if (!rt.store.transition(rec.name, 'creating', 'ready')) {
+    if (!rt.store.transition(rec.name, 'creating', 'ready', volumeEvent(rec, 'create'))) {
       throw new VolError('STATE_CONFLICT', `volume ${rec.name} changed while it was being created`, { volume: rec.name });
     }
   } catch (err) {

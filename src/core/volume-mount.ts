@@ -1,6 +1,7 @@
 import { mountVolumeFs, unmountVolumeFs, type MountSpec } from '../local/mount.ts';
 import { tmpfsLimitOptions } from '../quota/tmpfs.ts';
 import { VolError } from './errors.ts';
+import { volumeEvent } from './events.ts';
 import { dropStaleHolders, pidStartOf } from './holders.ts';
 import { noSuchVolume, resolveVolumeName } from './lookup.ts';
 import type { VolumeRecord } from './model.ts';
@@ -45,8 +46,9 @@ export async function mountVolume(rt: Runtime, typed: string, holder?: MountHold
       else pluginPath = await mountPluginVolume(rt, rec);
     }
     const count = rec.mountCount + (mounts ? 1 : 0);
-    if (holder) rt.store.addHolder(name, { id: holder.id, pid: holder.pid, pidStart, counted: mounts, createdAt: Date.now() }, count);
-    if (mounts && (!holder || pluginPath !== undefined)) rt.store.setMountCount(name, count, pluginPath);
+    const event = volumeEvent(rec, 'mount', { ...holderAttrs(holder?.id, holder?.pid), mountCount: count });
+    if (holder) rt.store.addHolder(name, { id: holder.id, pid: holder.pid, pidStart, counted: mounts, createdAt: Date.now() }, count, event);
+    if (mounts && (!holder || pluginPath !== undefined)) rt.store.setMountCount(name, count, pluginPath, holder ? undefined : event);
     return pluginPath ?? rec.mountpoint;
   });
 }
@@ -67,8 +69,11 @@ export async function unmountVolume(rt: Runtime, typed: string, holderId?: strin
     const drop = holder ? (holder.counted ? 1 : 0) : mounts && rec.mountCount > countedByHolders ? 1 : 0;
     const count = rec.mountCount - drop;
     if (drop === 1 && count === 0) await releaseMount(rt, rec);
-    if (holder) rt.store.removeHolders(name, [holder.id], count);
-    if (drop === 1 && (!holder || count === 0)) rt.store.setMountCount(name, count, count === 0 && !isLocalDriver(rec.driver) ? null : undefined);
+    const event = volumeEvent(rec, 'unmount', { ...holderAttrs(holder?.id, holder?.pid), mountCount: count });
+    if (holder) rt.store.removeHolders(name, [holder.id], count, event);
+    if (drop === 1 && (!holder || count === 0)) {
+      rt.store.setMountCount(name, count, count === 0 && !isLocalDriver(rec.driver) ? null : undefined, holder ? undefined : event);
+    }
   });
 }
 
@@ -88,6 +93,11 @@ export async function detachVolume(rt: Runtime, rec: VolumeRecord): Promise<void
 /** The real unmount of a volume whose count reaches 0: umount(8), or the plugin's Unmount. */
 export function releaseMount(rt: Runtime, rec: VolumeRecord): Promise<void> {
   return isLocalDriver(rec.driver) ? unmountVolumeFs(rec.mountpoint, rec.name) : unmountPluginVolume(rt, rec);
+}
+
+function holderAttrs(id: string | undefined, pid: number | undefined): Record<string, unknown> {
+  if (id === undefined) return {};
+  return pid === undefined ? { holder: id } : { holder: id, pid };
 }
 
 function mountSpec(rec: VolumeRecord): MountSpec {

@@ -19,7 +19,7 @@ export function pruneCandidates(rt: Runtime, filterArgs: readonly string[]): str
 export async function pruneVolumes(rt: Runtime, names: readonly string[]): Promise<VolumeRmReport[]> {
   const reports: VolumeRmReport[] = [];
   for (const name of names) {
-    const report = await removeOne(rt, name, { quietIfGone: true, inUse: 'skip' });
+    const report = await removeOne(rt, name, { quietIfGone: true, inUse: 'skip', eventType: 'prune' });
     if (report) reports.push(report);
   }
   return reports;

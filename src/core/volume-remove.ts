@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assertNothingMountedUnder } from '../local/mounts.ts';
 import { isVolError } from './errors.ts';
+import { volumeEvent } from './events.ts';
 import { dropStaleHolders, inUseError } from './holders.ts';
 import { volumeDir, type VolumeRecord, type VolumeRmOptions, type VolumeRmReport } from './model.ts';
 import { noVolumeWithName, resolveVolumeName } from './lookup.ts';
@@ -30,7 +31,7 @@ export async function removeVolumes(rt: Runtime, opts: VolumeRmOptions): Promise
       continue;
     }
     if (opts.force && opts.timeout) await waitForRelease(rt, name, opts.timeout);
-    const report = await removeOne(rt, name, { quietIfGone: opts.all || opts.force, inUse: opts.force ? 'force' : 'refuse' });
+    const report = await removeOne(rt, name, { quietIfGone: opts.all || opts.force, inUse: opts.force ? 'force' : 'refuse', eventType: 'remove' });
     if (report) reports.push(report);
   }
   return reports;
@@ -41,6 +42,8 @@ export interface RemoveOneOptions {
   /** A volume gone meanwhile is not an error. */
   quietIfGone: boolean;
   inUse: InUsePolicy;
+  /** The event the removal records: `remove`, or `prune` when prune removes it. */
+  eventType: 'remove' | 'prune';
 }
 
 /** Removes one volume under its lock; undefined when there is nothing to report (gone, or skipped). */
@@ -59,7 +62,7 @@ export async function removeOne(rt: Runtime, name: string, opts: RemoveOneOption
       if (holders.length > 0 && opts.inUse === 'refuse') throw inUseError(name, holders);
       if (!isLocalDriver(rec.driver)) {
         if (rec.status === 'ready') rt.store.transition(name, 'ready', 'removing');
-        await removePluginVolumeOrRestore(rt, rec);
+        await removePluginVolumeOrRestore(rt, rec, opts.eventType);
         return { name };
       }
       // podman: rm detaches a volume mounted with a plain `mount` whatever its count; forcing also releases holders.
@@ -71,7 +74,7 @@ export async function removeOne(rt: Runtime, name: string, opts: RemoveOneOption
       }
       // Crash window: from here a killed process leaves a `removing` row that the next touch finishes.
       await removeVolumeFiles(rt, rec);
-      rt.store.delete(name);
+      rt.store.delete(name, volumeEvent(rec, opts.eventType));
       return { name };
     });
   } catch (err) {
@@ -93,9 +96,9 @@ async function waitForRelease(rt: Runtime, name: string, seconds: number): Promi
 }
 
 /** Removes a plugin volume; when the plugin refuses, the volume goes back to ready, unchanged. */
-async function removePluginVolumeOrRestore(rt: Runtime, rec: VolumeRecord): Promise<void> {
+async function removePluginVolumeOrRestore(rt: Runtime, rec: VolumeRecord, eventType: 'remove' | 'prune'): Promise<void> {
   try {
-    await removePluginVolume(rt, rec);
+    await removePluginVolume(rt, rec, eventType);
   } catch (err) {
     if (rt.store.get(rec.name)) rt.store.transition(rec.name, 'removing', 'ready');
     throw err;

@@ -62,4 +62,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    name: 'events',
+    sql: `
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        time_ns INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        volume TEXT NOT NULL,
+        driver TEXT NOT NULL,
+        uid INTEGER NOT NULL,
+        pid INTEGER NOT NULL,
+        attributes TEXT NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX events_time ON events (time_ns);
+    `,
+  },
 ];

@@ -3,7 +3,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { VolError, errnoCode } from '../core/errors.ts';
+import type { VolumeEvent } from '../core/events.ts';
 import type { VolumeHolder, VolumeRecord, VolumeStatus } from '../core/model.ts';
+import { EventLog, type EventQuery } from './event-log.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { rowToHolder, rowToRecord, type HolderRow, type VolumeRow } from './rows.ts';
 import type { VolumeListQuery, VolumeStore } from './store.ts';
@@ -15,7 +17,7 @@ const BUSY_TIMEOUT_MS = 30_000;
  * Opens (creating if needed) the SQLite store at `file`. With `file` undefined, an empty
  * in-memory store: read-only commands use it when no database exists yet.
  */
-export function openSqliteStore(file: string | undefined): VolumeStore {
+export function openSqliteStore(file: string | undefined, opts: { eventsMax?: number } = {}): VolumeStore {
   let db: Database.Database;
   try {
     db = new Database(file ?? ':memory:', { nativeBinding: nativeBindingPath() });
@@ -28,7 +30,7 @@ export function openSqliteStore(file: string | undefined): VolumeStore {
   } catch (err) {
     throw new VolError('IO_FAILED', `opening the state database ${file}: ${(err as Error).message}`, { cause: err });
   }
-  return new SqliteVolumeStore(db);
+  return new SqliteVolumeStore(db, opts.eventsMax ?? 100_000);
 }
 
 /** Where the bundled CLI finds the addon when vol's own node_modules holds it. */
@@ -60,9 +62,37 @@ function migrate(db: Database.Database): void {
 
 class SqliteVolumeStore implements VolumeStore {
   private readonly stmts: ReturnType<typeof prepare>;
+  private readonly log: EventLog;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    eventsMax: number,
+  ) {
     this.stmts = prepare(db);
+    this.log = new EventLog(db, eventsMax);
+  }
+
+  /** Runs `fn` and appends `event` in one immediate transaction. */
+  private write<T>(fn: () => T, event: VolumeEvent | undefined): T {
+    return this.db
+      .transaction(() => {
+        const result = fn();
+        if (event) this.log.append(event);
+        return result;
+      })
+      .immediate();
+  }
+
+  appendEvent(event: VolumeEvent): void {
+    this.write(() => undefined, event);
+  }
+
+  events(q: EventQuery): Iterable<VolumeEvent> {
+    return this.log.read(q);
+  }
+
+  lastEventId(): number {
+    return this.log.lastId();
   }
 
   insertCreating(rec: VolumeRecord, projectBase = 200_000): void {
@@ -100,25 +130,25 @@ class SqliteVolumeStore implements VolumeStore {
     }
   }
 
-  setMountCount(name: string, count: number, pluginMountpoint?: string | null): void {
-    this.db.transaction(() => {
+  setMountCount(name: string, count: number, pluginMountpoint?: string | null, event?: VolumeEvent): void {
+    this.write(() => {
       this.stmts.setMountCount.run(count, name);
       if (pluginMountpoint !== undefined) this.stmts.setPluginMountpoint.run(pluginMountpoint, name);
-    }).immediate();
+    }, event);
   }
 
-  addHolder(name: string, h: VolumeHolder, mountCount: number): void {
-    this.db.transaction(() => {
+  addHolder(name: string, h: VolumeHolder, mountCount: number, event?: VolumeEvent): void {
+    this.write(() => {
       this.stmts.addHolder.run({ volume: name, holder: h.id, pid: h.pid ?? null, pid_start: h.pidStart ?? null, counted: h.counted ? 1 : 0, created_at: h.createdAt });
       this.stmts.setMountCount.run(mountCount, name);
-    }).immediate();
+    }, event);
   }
 
-  removeHolders(name: string, ids: readonly string[], mountCount: number): void {
-    this.db.transaction(() => {
+  removeHolders(name: string, ids: readonly string[], mountCount: number, event?: VolumeEvent): void {
+    this.write(() => {
       for (const id of ids) this.stmts.removeHolder.run(name, id);
       this.stmts.setMountCount.run(mountCount, name);
-    }).immediate();
+    }, event);
   }
 
   holdersOf(name: string): VolumeHolder[] {
@@ -144,12 +174,19 @@ class SqliteVolumeStore implements VolumeStore {
     return row && rowToRecord(row);
   }
 
-  transition(name: string, from: VolumeStatus, to: VolumeStatus): boolean {
-    return this.db.transaction(() => this.stmts.transition.run(to, name, from).changes === 1).immediate();
+  transition(name: string, from: VolumeStatus, to: VolumeStatus, event?: VolumeEvent): boolean {
+    // The event is written only when the row really moved.
+    return this.db
+      .transaction(() => {
+        const moved = this.stmts.transition.run(to, name, from).changes === 1;
+        if (moved && event) this.log.append(event);
+        return moved;
+      })
+      .immediate();
   }
 
-  delete(name: string): void {
-    this.db.transaction(() => this.stmts.delete.run(name)).immediate();
+  delete(name: string, event?: VolumeEvent): void {
+    this.write(() => this.stmts.delete.run(name), event);
   }
 
   list(query: VolumeListQuery = {}): VolumeRecord[] {

@@ -1,10 +1,14 @@
+import type { VolumeEvent } from '../core/events.ts';
 import type { VolumeHolder, VolumeRecord, VolumeStatus } from '../core/model.ts';
+import type { EventQuery } from './event-log.ts';
 
 /** A label condition the store can evaluate with its index: key, and value when given. */
 export interface LabelCondition {
   key: string;
   value?: string;
 }
+
+/** Every change method takes an optional event, written in the same transaction as the change. */
 
 /** Which volumes `list` returns. */
 export interface VolumeListQuery {
@@ -23,11 +27,11 @@ export interface VolumeStore {
    */
   insertCreating(rec: VolumeRecord, projectBase?: number): void;
   /** Sets the number of mounts of a volume (and, for a plugin volume, the path its plugin mounted it at). */
-  setMountCount(name: string, count: number, pluginMountpoint?: string | null): void;
+  setMountCount(name: string, count: number, pluginMountpoint?: string | null, event?: VolumeEvent): void;
   /** Adds (or replaces) holder `h` of `name` and sets the mount count, in one transaction. */
-  addHolder(name: string, h: VolumeHolder, mountCount: number): void;
+  addHolder(name: string, h: VolumeHolder, mountCount: number, event?: VolumeEvent): void;
   /** Drops holders of `name` and sets the mount count, in one transaction. */
-  removeHolders(name: string, ids: readonly string[], mountCount: number): void;
+  removeHolders(name: string, ids: readonly string[], mountCount: number, event?: VolumeEvent): void;
   /** The holders of one volume. */
   holdersOf(name: string): VolumeHolder[];
   /** Holders of every volume that has any, by volume name (one query). */
@@ -37,9 +41,15 @@ export interface VolumeStore {
   /** The row for exactly `name`, in any status. */
   get(name: string): VolumeRecord | undefined;
   /** Moves `name` from status `from` to `to`; false when the row was not in `from`. */
-  transition(name: string, from: VolumeStatus, to: VolumeStatus): boolean;
+  transition(name: string, from: VolumeStatus, to: VolumeStatus, event?: VolumeEvent): boolean;
   /** Deletes the row (and its labels). */
-  delete(name: string): void;
+  delete(name: string, event?: VolumeEvent): void;
+  /** Records an event that changes no volume row (export, import). */
+  appendEvent(event: VolumeEvent): void;
+  /** Events matching `q`, oldest first, streamed row by row. */
+  events(q: EventQuery): Iterable<VolumeEvent>;
+  /** The id of the newest event (0 when none). */
+  lastEventId(): number;
   /** Ready volumes sorted by name (plus transient ones when asked). */
   list(query?: VolumeListQuery): VolumeRecord[];
   /** Names of rows in any status, sorted. */

@@ -1,0 +1,78 @@
+import type Database from 'better-sqlite3';
+import type { VolumeEvent, VolumeEventType } from '../core/events.ts';
+
+/** Which events to read: bounds on time (ns) and id, and exact types/volumes (OR within each). */
+export interface EventQuery {
+  sinceNs?: bigint;
+  untilNs?: bigint;
+  afterId?: number;
+  types?: readonly string[];
+  volumes?: readonly string[];
+}
+
+interface EventRow {
+  id: number;
+  time_ns: bigint;
+  type: string;
+  volume: string;
+  driver: string;
+  uid: number;
+  pid: number;
+  attributes: string;
+}
+
+/** The events table: appends (trimmed to the newest `max`) inside the caller's transaction, and streams reads. */
+export class EventLog {
+  private readonly insert: Database.Statement;
+  private readonly trim: Database.Statement;
+  private readonly last: Database.Statement;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly max: number,
+  ) {
+    this.insert = db.prepare(`INSERT INTO events (time_ns, type, volume, driver, uid, pid, attributes)
+      VALUES (@time_ns, @type, @volume, @driver, @uid, @pid, @attributes)`);
+    // Ids only grow, so the newest `max` events are the last `max` ids: trimming is a range delete.
+    this.trim = db.prepare('DELETE FROM events WHERE id <= ?');
+    this.last = db.prepare('SELECT COALESCE(MAX(id), 0) FROM events').pluck();
+  }
+
+  /** Appends `ev`; call inside the transaction of the change it records. */
+  append(ev: VolumeEvent): void {
+    const id = Number(
+      this.insert.run({ time_ns: ev.timeNs, type: ev.type, volume: ev.volume, driver: ev.driver, uid: ev.uid, pid: ev.pid, attributes: JSON.stringify(ev.attributes) }).lastInsertRowid,
+    );
+    if (id > this.max) this.trim.run(id - this.max);
+  }
+
+  /** The id of the newest event (0 when none). */
+  lastId(): number {
+    return this.last.get() as number;
+  }
+
+  /** Matching events, oldest first, read row by row (never all at once). */
+  *read(q: EventQuery): Generator<VolumeEvent> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.sinceNs !== undefined) (where.push('time_ns >= ?'), params.push(q.sinceNs));
+    if (q.untilNs !== undefined) (where.push('time_ns <= ?'), params.push(q.untilNs));
+    if (q.afterId !== undefined) (where.push('id > ?'), params.push(q.afterId));
+    if (q.types?.length) (where.push(`type IN (${q.types.map(() => '?').join(',')})`), params.push(...q.types));
+    if (q.volumes?.length) (where.push(`volume IN (${q.volumes.map(() => '?').join(',')})`), params.push(...q.volumes));
+    const sql = `SELECT * FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id`;
+    const stmt = this.db.prepare(sql).safeIntegers(true);
+    for (const row of stmt.iterate(...params) as IterableIterator<EventRow>) {
+      yield {
+        id: Number(row.id),
+        timeNs: row.time_ns,
+        type: row.type as VolumeEventType,
+        volume: row.volume,
+        driver: row.driver,
+        uid: Number(row.uid),
+        pid: Number(row.pid),
+        attributes: JSON.parse(row.attributes) as Record<string, unknown>,
+      };
+    }
+  }
+}
