@@ -1,15 +1,9 @@
 /** Lifecycle status of a volume row; only `ready` volumes are visible to users. */
 export type VolumeStatus = 'creating' | 'ready' | 'removing';
 
-/** A volume as the state store records it: config (immutable) and state (mutable). */
-export interface VolumeRecord {
-  name: string;
-  driver: string;
-  /** Absolute path of `_data` for local volumes. */
-  mountpoint: string;
-  /** Creation time in milliseconds since the epoch. */
-  createdAt: number;
-  labels: Record<string, string>;
+/** What a volume's options say about it: kept options, owner, limits, plugin timeout. */
+export interface VolumeSettings {
+  /** Options as stored and shown by inspect. */
   options: Record<string, string>;
   uid?: number;
   gid?: number;
@@ -19,6 +13,17 @@ export interface VolumeRecord {
   noQuota: boolean;
   /** Plugin call timeout in seconds (`o=timeout=N`). */
   pluginTimeout?: number;
+}
+
+/** A volume as the state store records it: config (immutable) and state (mutable). */
+export interface VolumeRecord extends VolumeSettings {
+  name: string;
+  driver: string;
+  /** Absolute path of `_data` for local volumes. */
+  mountpoint: string;
+  /** Creation time in milliseconds since the epoch. */
+  createdAt: number;
+  labels: Record<string, string>;
   status: VolumeStatus;
   mountCount: number;
   /** The quota backend enforcing size/inodes, and its id for this volume once known. */
@@ -64,15 +69,7 @@ export interface VolumeCreateOptions {
 }
 
 /** Parsed local-driver options: what the volume keeps and what create must enforce. */
-export interface LocalDriverSettings {
-  /** Options as stored and shown by inspect. */
-  options: Record<string, string>;
-  uid?: number;
-  gid?: number;
-  size?: number;
-  inodes?: number;
-  noQuota: boolean;
-  pluginTimeout?: number;
+export interface LocalDriverSettings extends VolumeSettings {
   /** `type=` value, if any. */
   type?: string;
   /** `device=` value, if any. */
