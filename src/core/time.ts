@@ -27,3 +27,19 @@ export function parseTimestamp(text: string, now: number, what: string): number 
   }
   throw new VolError('INVALID_ARG', `invalid ${what} ${JSON.stringify(text)}: expected Unix seconds, a date (2006-01-02), RFC 3339 or a duration (10m)`);
 }
+
+/**
+ * The same syntax as parseTimestamp, in nanoseconds, keeping every digit of a fraction (Unix
+ * seconds or RFC 3339 up to 9 digits), so an event's own printed Time selects that event.
+ */
+export function parseTimestampNs(text: string, now: number, what: string): bigint {
+  const t = text.trim();
+  const unix = /^(\d+)(?:\.(\d{1,9})\d*)?$/.exec(t);
+  if (unix) return BigInt(unix[1]!) * 1_000_000_000n + BigInt((unix[2] ?? '').padEnd(9, '0'));
+  const frac = /^(.*T\d{2}:\d{2}:\d{2})\.(\d{1,9})(Z|[+-]\d{2}:?\d{2})$/i.exec(t);
+  if (frac && DATETIME_RE.test(t)) {
+    const wholeMs = parseTimestamp(frac[1]! + frac[3]!, now, what);
+    return BigInt(wholeMs) * 1_000_000n + BigInt(frac[2]!.padEnd(9, '0'));
+  }
+  return BigInt(Math.round(parseTimestamp(t, now, what) * 1_000_000));
+}

@@ -2,7 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { VolError } from './errors.ts';
 import { EVENT_TYPES, nowNs, type VolumeEvent } from './events.ts';
-import { parseTimestamp } from './time.ts';
+import { parseTimestampNs } from './time.ts';
 import type { Runtime } from './runtime.ts';
 import type { EventQuery } from '../state/event-log.ts';
 
@@ -23,7 +23,10 @@ const FOLLOW_POLL_MS = 1000;
 /** Matching events, oldest first, streamed from the database; with `follow`, then new ones as they come. */
 export async function* readEvents(rt: Runtime, opts: EventsOptions): AsyncGenerator<VolumeEvent> {
   const { query, labels } = compileQuery(opts);
-  const matches = (ev: VolumeEvent) => labels.length === 0 || labels.some((l) => hasLabel(ev, l));
+  // Label filters of one key are OR-ed, different keys AND-ed, as for every other filter.
+  const byKey = new Map<string, [string, string | undefined][]>();
+  for (const l of labels) byKey.set(l[0], [...(byKey.get(l[0]) ?? []), l]);
+  const matches = (ev: VolumeEvent) => [...byKey.values()].every((alts) => alts.some((l) => hasLabel(ev, l)));
   // podman: `events` there follows by default; vol prints the stored record, and follows when asked.
   let lastId = opts.follow && opts.since === undefined ? rt.store.lastEventId() : 0;
   if (!opts.follow || opts.since !== undefined) {
@@ -57,7 +60,7 @@ async function* changes(rt: Runtime, signal: AbortSignal | undefined): AsyncGene
     while (!signal?.aborted) {
       await new Promise<void>((resolve) => {
         wake = resolve;
-        setTimeout(resolve, FOLLOW_POLL_MS).unref();
+        setTimeout(resolve, FOLLOW_POLL_MS);
       });
       if (signal?.aborted) return;
       yield;
@@ -71,8 +74,8 @@ async function* changes(rt: Runtime, signal: AbortSignal | undefined): AsyncGene
 function compileQuery(opts: EventsOptions): { query: EventQuery; labels: [string, string | undefined][] } {
   const now = Date.now();
   const query: EventQuery = {};
-  if (opts.since !== undefined) query.sinceNs = BigInt(Math.round(parseTimestamp(opts.since, now, '--since'))) * 1_000_000n;
-  if (opts.until !== undefined) query.untilNs = BigInt(Math.round(parseTimestamp(opts.until, now, '--until'))) * 1_000_000n;
+  if (opts.since !== undefined) query.sinceNs = parseTimestampNs(opts.since, now, '--since');
+  if (opts.until !== undefined) query.untilNs = parseTimestampNs(opts.until, now, '--until');
   const types: string[] = [];
   const volumes: string[] = [];
   const labels: [string, string | undefined][] = [];

@@ -80,3 +80,11 @@ test('parseTimestamp: unix seconds, dates, RFC 3339 and durations', () => {
     assert.throws(() => parseTimestamp(bad, NOW, 'until filter'), /invalid until filter/, bad);
   }
 });
+
+test('parseTimestampNs keeps every fraction digit', async () => {
+  const { parseTimestampNs } = await import('../../src/core/time.ts');
+  assert.equal(parseTimestampNs('2026-01-02T03:04:05.123456789Z', NOW, 'x'), BigInt(Date.UTC(2026, 0, 2, 3, 4, 5)) * 1_000_000n + 123456789n);
+  assert.equal(parseTimestampNs('2026-01-02T03:04:05.5+01:00', NOW, 'x'), BigInt(Date.UTC(2026, 0, 2, 2, 4, 5)) * 1_000_000n + 500000000n);
+  assert.equal(parseTimestampNs('1700000000.000000001', NOW, 'x'), 1_700_000_000_000_000_001n);
+  assert.equal(parseTimestampNs('10m', NOW, 'x'), BigInt(NOW - 600_000) * 1_000_000n);
+});

@@ -26,7 +26,8 @@ export const registerEvents: Register = (program, { ctx, finish }) => {
     .option('--follow', 'keep printing new events until interrupted')
     .action(async (flags: EventsFlags) => {
       const render = renderer(flags.format);
-      const engine = await ctx.engine(true);
+      // A follower opens (and so creates) the database, so that it waits on a real one.
+      const engine = await ctx.engine(!flags.follow);
       finish({
         stdout: '',
         errors: [],
