@@ -8,14 +8,22 @@
 //   BENCH_RUNS               runs of each non-destructive bulk command (default 5, after 1 warm-up)
 //   BENCH_CREATE_RUNS        single `create` runs of each tool (default 10)
 //   BENCH_RM_RUNS            vol `rm -a` runs, each on a fresh population (default 3)
+//   BENCH_PRUNE_RUNS         vol `prune -f` runs, each on a fresh population (default 3)
+//   BENCH_PODMAN_PRUNE_POP   copy | fresh: podman's prune population (default copy, see README.md)
+//   BENCH_QUOTA=0            skip the btrfs size-limit section
+//   BENCH_QUOTA_RUNS         `create` runs of each kind on btrfs, plain and size-limited (default 15)
+//   BENCH_QUOTA_RM_RUNS      `rm` runs of each kind on btrfs (default 10)
+//   BENCH_QUOTA_RM_BUDGET_S  stop the limited `rm` runs once they have taken this long (default 120)
 //   BENCH_PODMAN=0           skip podman even when it is installed
 //   BENCH_PODMAN_JOBS        parallel `podman volume create` processes (default: CPU count, min 2)
 //   BENCH_PODMAN_BUDGET_S    longest podman population allowed before N is cut down (default 900)
 //   BENCH_PODMAN_LOCKS       auto | shm | file: podman's lock_type (default auto, see README.md)
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join, sep } from 'node:path';
+import {
+  closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync,
+} from 'node:fs';
+import { availableParallelism, release, tmpdir } from 'node:os';
+import { delimiter, dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -28,6 +36,14 @@ const STARTUP_RUNS = intEnv('BENCH_STARTUP_RUNS', 30, 1);
 const RUNS = intEnv('BENCH_RUNS', 5, 1);
 const CREATE_RUNS = intEnv('BENCH_CREATE_RUNS', 10, 1);
 const RM_RUNS = intEnv('BENCH_RM_RUNS', 3, 1);
+const PRUNE_RUNS = intEnv('BENCH_PRUNE_RUNS', 3, 1);
+const PODMAN_PRUNE_POP = process.env.BENCH_PODMAN_PRUNE_POP || 'copy';
+if (PODMAN_PRUNE_POP !== 'copy' && PODMAN_PRUNE_POP !== 'fresh') throw new Error(`BENCH_PODMAN_PRUNE_POP must be copy or fresh, got ${JSON.stringify(PODMAN_PRUNE_POP)}`);
+const QUOTA = process.env.BENCH_QUOTA !== '0';
+const QUOTA_RUNS = intEnv('BENCH_QUOTA_RUNS', 15, 1);
+const QUOTA_RM_RUNS = intEnv('BENCH_QUOTA_RM_RUNS', 10, 1);
+const QUOTA_RM_BUDGET_S = intEnv('BENCH_QUOTA_RM_BUDGET_S', 120, 1);
+const QUOTA_SIZE = '10M';
 const PODMAN_JOBS = intEnv('BENCH_PODMAN_JOBS', Math.max(2, availableParallelism()), 1);
 const PODMAN_BUDGET_S = intEnv('BENCH_PODMAN_BUDGET_S', 900, 1);
 const LABEL_EVERY = 10;
@@ -39,6 +55,8 @@ const benchStarted = process.hrtime.bigint();
 const BASE = mkdtempSync(join(tmpdir(), 'vol-bench-'));
 let createdShmSegment; // path of the podman SHM lock segment this run created, removed at the end
 let cleanedUp = false;
+let lastStderr = ''; // stderr of the last timeRun
+let quotaSummary = ''; // one line for the summary, when the btrfs section measured something
 
 // vol gets a clean environment: no VOL_* variable of the caller's may change what is measured.
 const VOL_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VOL_')));
@@ -66,6 +84,9 @@ async function main() {
   for (let i = 1; i < RM_RUNS; i++) rmRoots.push(join(BASE, `vol-rm-${i}`));
   const pops = rmRoots.map((root) => populateVol(root));
   const pop = pops[0];
+  const pruneRoots = [];
+  for (let i = 0; i < PRUNE_RUNS; i++) pruneRoots.push(join(BASE, `vol-prune-${i}`));
+  const prunePops = pruneRoots.map((root) => populateVol(root));
 
   header();
   console.log(`node ${process.version}, ${availableParallelism()} CPUs, temp dir under ${tmpdir()}`);
@@ -128,11 +149,13 @@ async function main() {
   console.log(`\n2b. Populations (N = ${N}; every ${LABEL_EVERY}th volume has the label ${LABEL_KEY}=1)`);
   console.log(`vol:    ${N} volumes made in-process by bench/populate.ts through vol's engine API`);
   console.log(`        (Engine.create in a loop: the code path of \`vol create\` minus process start-up, sequential);`);
-  console.log(`        ${RM_RUNS} such roots (one per \`rm -a\` run), all made at the start of the bench;`);
-  console.log(`        first in ${fmtMs(pop.ms)} = ${fmtMs(pop.ms / N)} per volume (each: ${pops.map((p) => fmtMs(p.ms / N)).join(', ')});`);
+  console.log(`        ${RM_RUNS + PRUNE_RUNS} such roots (one per \`rm -a\` run, one per \`prune -f\` run), all made at the start of the bench;`);
+  console.log(`        first in ${fmtMs(pop.ms)} = ${fmtMs(pop.ms / N)} per volume (each: ${[...pops, ...prunePops].map((p) => fmtMs(p.ms / N)).join(', ')});`);
   console.log(`        \`vol ls -q\` lists ${pop.count} volumes, label filter ${pop.labelled}`);
 
   let pm; // podman population, if any
+  let pmSnap; // copy of it for prune (BENCH_PODMAN_PRUNE_POP=copy)
+  let pm2; // or a second population for prune (BENCH_PODMAN_PRUNE_POP=fresh)
   if (podman.ok) {
     pm = await populatePodman(podman);
     console.log(`podman: ${pm.n} volumes made by spawning \`podman volume create\` ${pm.n} times, ${PODMAN_JOBS} processes in parallel`);
@@ -140,6 +163,24 @@ async function main() {
     console.log(`        in ${fmtMs(pm.ms)} = ${fmtMs(pm.ms / pm.n)} per volume; \`podman volume ls -q\` lists ${pm.count} volumes, label filter ${pm.labelled}`);
     if (pm.n < N) {
       console.log(`        NOTE: podman N = ${pm.n} < ${N}: podman times below are SCALED linearly by ${N}/${pm.n} (marked "scaled")`);
+    }
+    // `rm -a` consumes that population and `prune -f` needs one of its own. Making a second one
+    // costs as long as the first, so by default the first is copied right away (its store dir, and
+    // its SHM lock segment when this run created it) and put back after `rm -a`.
+    let mode = PODMAN_PRUNE_POP;
+    if (mode === 'copy' && podman.lockType === 'shm' && !createdShmSegment) {
+      mode = 'fresh';
+      console.log(`        (prune population: not a copy, as the SHM lock segment ${podman.shmPath} is not this run's to restore)`);
+    }
+    if (mode === 'copy') {
+      pmSnap = snapshotPodman(podman, pm);
+      console.log(`podman prune population: a copy of the one above, taken right after it was made (cp -a of its store dir,`);
+      console.log(`        ${pmSnap.shm ? `plus the bytes of the SHM lock segment ${podman.shmPath}` : 'whose --tmpdir holds its file locks'}) in ${fmtMs(pmSnap.ms)};`);
+      console.log(`        put back in place of the first after \`rm -a\` (BENCH_PODMAN_PRUNE_POP=fresh makes a second population instead)`);
+    } else {
+      pm2 = await populatePodman(podman, 'prune', pm.n);
+      console.log(`podman prune population: a second one, made the same way: ${pm2.n} volumes in ${fmtMs(pm2.ms)} = ${fmtMs(pm2.ms / pm2.n)} per volume;`);
+      console.log(`        \`podman volume ls -q\` lists ${pm2.count} volumes, label filter ${pm2.labelled}`);
     }
   }
 
@@ -179,12 +220,58 @@ async function main() {
     if (left !== 0) console.log(`note: ${left} podman volumes left after rm -a`);
   }
   rows2.push(bulkRow(`rm -a (vol: ${RM_RUNS} runs, 1 root each; podman: 1 run)`, vrm, prm, pm));
-  table(['command', 'vol', pm && pm.n < N ? `podman (N=${pm.n}, scaled to ${N})` : 'podman', 'vol/podman', 'target', ''], rows2);
+  const podmanHead = pm && pm.n < N ? `podman (N=${pm.n}, scaled to ${N})` : 'podman';
+  table(['command', 'vol', podmanHead, 'vol/podman', 'target', ''], rows2);
+
+  // ---- 3. prune ----------------------------------------------------------------------------------
+  section('3. Prune: `prune -f` over N unused volumes');
+  console.log(`vol: ${PRUNE_RUNS} runs, each on its own root made by bench/populate.ts at the start (like the \`rm -a\` roots).`);
+  if (pm) {
+    console.log(pmSnap
+      ? 'podman: 1 run, on the copy of its population (made right after the population) put back after `rm -a` above.'
+      : 'podman: 1 run, on its second population (made right after the first, the same way).');
+  }
+  const vpr = [];
+  for (const root of pruneRoots) {
+    vpr.push(timeRun(NODE, [VOL_BIN, '--root', root, 'prune', '-f'], VOL_ENV, true));
+    const left = countLines(NODE, [VOL_BIN, '--root', root, 'ls', '-q'], VOL_ENV);
+    if (left !== 0) console.log(`note: ${left} vol volumes left after prune -f`);
+  }
+  const ppr = [];
+  if (pm) {
+    let s = pm2?.store;
+    if (pmSnap) {
+      const ms = restorePodman(podman, pm, pmSnap);
+      s = pm.store;
+      const count = countLines('podman', s.args('volume', 'ls', '-q'), podman.env);
+      console.log(`podman: copy put back in ${fmtMs(ms)}; \`podman volume ls -q\` lists ${count} volumes`);
+      if (count !== pm.n) throw new Error(`podman volume ls -q lists ${count} volumes in the restored copy, expected ${pm.n}`);
+    }
+    ppr.push(timeRun('podman', s.args('volume', 'prune', '-f'), podman.env, true));
+    if (lastStderr.trim()) console.log(`note: podman volume prune -f wrote to stderr: ${lastStderr.trim().split('\n').slice(0, 3).join(' | ')}`);
+    const left = countLines('podman', s.args('volume', 'ls', '-q'), podman.env);
+    if (left !== 0) console.log(`note: ${left} podman volumes left after prune -f`);
+  }
+  const rows3 = [bulkRow(`prune -f (vol: ${PRUNE_RUNS} runs, 1 root each; podman: 1 run)`, vpr, ppr, pm)];
+  table(['command', 'vol', podmanHead, 'vol/podman', 'target', ''], rows3);
+
+  // ---- 4. size limits on btrfs -------------------------------------------------------------------
+  section('4. Size limits on btrfs: `create --opt size=` and `rm` (vol only)');
+  if (!QUOTA) console.log('Skipped (BENCH_QUOTA=0).');
+  else {
+    try {
+      quotaSection();
+    } catch (err) {
+      console.log(`Quota section failed: ${err instanceof Error ? err.message : String(err)}`);
+      process.exitCode = 1;
+    }
+  }
 
   // ---- summary -----------------------------------------------------------------------------------
   section('Summary');
-  const misses = [...rows1, createRow, ...rows2].filter((r) => r.includes('MISSES')).map((r) => r[0]);
+  const misses = [...rows1, createRow, ...rows2, ...rows3].filter((r) => r.includes('MISSES')).map((r) => r[0]);
   console.log(misses.length ? `Misses its target: ${misses.join('; ')}` : 'Every measured figure meets its target.');
+  if (quotaSummary) console.log(quotaSummary);
   if (!podman.ok) console.log('Podman was not found (or not usable), so the vol/podman targets were not checked.');
   console.log(`Whole bench run: ${fmtMs(Number(process.hrtime.bigint() - benchStarted) / 1e6)} (including populations).`);
 }
@@ -250,25 +337,26 @@ function detectPodman() {
   const note = `own storage per test under the temp dir: --root/--runroot/--tmpdir, --storage-driver vfs, ` +
     `--events-backend none, --cgroup-manager cgroupfs; lock_type ${lockType}` +
     (lockType === 'shm' ? ` (num_locks ${numLocks}, segment ${shmPath} removed at the end)` : ` (locks in --tmpdir${hadShm ? `; ${shmPath} exists and belongs to another podman` : ''})`);
-  return { ok: true, version, env, store, note };
+  return { ok: true, version, env, store, note, lockType, shmPath };
 }
 
-async function populatePodman(podman) {
-  const s = podman.store('bulk');
+/** Makes a podman population of N volumes (or of `fixedN`, with no probe-based cut). */
+async function populatePodman(podman, name = 'bulk', fixedN = undefined) {
+  const s = podman.store(name);
   const width = Math.max(6, String(N).length);
   const argsFor = (i) => {
     const label = i % LABEL_EVERY === 0 ? ['--label', `${LABEL_KEY}=1`] : [];
     return s.args('volume', 'create', ...label, `bench-${String(i).padStart(width, '0')}`);
   };
   // Probe: the first volumes of the population, timed, to estimate the whole.
-  const probeN = Math.min(N, Math.max(50, Math.min(200, Math.ceil(N / 20))));
+  const probeN = Math.min(fixedN ?? N, Math.max(50, Math.min(200, Math.ceil(N / 20))));
   const t0 = process.hrtime.bigint();
   await pool(1, probeN, argsFor, podman.env);
   const probeMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const probePerVol = probeMs / probeN;
   const estimateMs = probePerVol * N * 1.15; // margin: later creates are a little slower (larger state)
-  let n = N;
-  if (estimateMs > PODMAN_BUDGET_S * 1000) {
+  let n = fixedN ?? N;
+  if (fixedN === undefined && estimateMs > PODMAN_BUDGET_S * 1000) {
     n = Math.max(probeN, Math.floor((PODMAN_BUDGET_S * 1000) / (probePerVol * 1.15) / 100) * 100);
   }
   await pool(probeN + 1, n, argsFor, podman.env);
@@ -277,6 +365,40 @@ async function populatePodman(podman) {
   if (count !== n) throw new Error(`podman volume ls -q lists ${count} volumes after creating ${n}`);
   const labelled = countLines('podman', s.args('volume', 'ls', '-q', '--filter', `label=${LABEL_KEY}`), podman.env);
   return { store: s, n, ms, count, labelled, probeN, probePerVol, estimateMs };
+}
+
+/**
+ * Copies a podman population so that it can be put back once `rm -a` has consumed it: its whole
+ * store dir (--root, --runroot, --tmpdir: paths are recorded in its database, so the copy must later
+ * sit at the same path) and, with SHM locks, the bytes of the lock segment, whose bitmap says which
+ * locks the volumes hold. Only done when this run created that segment, so no other podman uses it;
+ * nothing may allocate or free podman locks between this and restorePodman (nothing does).
+ */
+function snapshotPodman(podman, pm) {
+  const t0 = process.hrtime.bigint();
+  const copy = `${pm.store.dir}.copy`;
+  mustRun('cp', ['-a', pm.store.dir, copy], process.env);
+  const shm = podman.lockType === 'shm' ? readFileSync(podman.shmPath) : undefined;
+  spawnSync('sync', [], { stdio: 'ignore' }); // flush the copy's writes before anything is timed
+  return { copy, shm, ms: Number(process.hrtime.bigint() - t0) / 1e6 };
+}
+
+/** Puts the copy made by snapshotPodman back in place of the (emptied) population. */
+function restorePodman(podman, pm, snap) {
+  const t0 = process.hrtime.bigint();
+  rmSync(pm.store.dir, { recursive: true, force: true });
+  renameSync(snap.copy, pm.store.dir);
+  if (snap.shm) {
+    // Same size, written in place (no podman runs now, so no process has it mapped or locked).
+    const fd = openSync(podman.shmPath, 'r+');
+    try {
+      writeSync(fd, snap.shm, 0, snap.shm.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  spawnSync('sync', [], { stdio: 'ignore' });
+  return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
 /** Runs `podman <argsFor(i)>` for i in [from, to] with PODMAN_JOBS processes at a time. */
@@ -310,6 +432,137 @@ function pool(from, to, argsFor, env) {
   });
 }
 
+// ---- size limits on btrfs -----------------------------------------------------------------------
+
+/** Makes a loop-mounted btrfs with quotas in a temp dir, measures on it, and always unmounts and removes it. */
+function quotaSection() {
+  const skip = (why) => console.log(`Skipped: ${why}.`);
+  const mkfs = findTool('mkfs.btrfs', ['/usr/sbin', '/sbin', '/usr/local/sbin']);
+  if (!mkfs) return skip('mkfs.btrfs was not found (on PATH, /usr/sbin or /sbin; it comes with btrfs-progs), so no btrfs can be made');
+  if (!findTool('btrfs')) return skip('the btrfs tool is not on PATH (vol runs it to set limits; it comes with btrfs-progs)');
+  if ((process.getuid?.() ?? 0) !== 0) return skip('mounting a loop device needs root');
+  const dir = mkdtempSync(join(BASE, 'btrfs-'));
+  const img = join(dir, 'btrfs.img');
+  const mnt = join(dir, 'mnt');
+  let loopDev = '';
+  try {
+    const fd = openSync(img, 'w');
+    try {
+      ftruncateSync(fd, 1 << 30); // sparse 1 GiB image
+    } finally {
+      closeSync(fd);
+    }
+    const mk = spawnSync(mkfs, ['-q', img], { encoding: 'utf8' });
+    if (mk.error || mk.status !== 0) return skip(`mkfs.btrfs failed (${mk.status ?? mk.error}): ${(mk.stderr ?? '').trim()}`);
+    mkdirSync(mnt);
+    const mo = spawnSync('mount', ['-o', 'loop', img, mnt], { encoding: 'utf8' });
+    if (mo.error || mo.status !== 0) return skip(`mount -o loop failed (${mo.status ?? mo.error}; no loop device, or no btrfs in this kernel?): ${(mo.stderr ?? '').trim()}`);
+    loopDev = spawnSync('findmnt', ['-n', '-o', 'SOURCE', mnt], { encoding: 'utf8' }).stdout?.trim() || 'a loop device';
+    const qe = spawnSync('btrfs', ['quota', 'enable', mnt], { encoding: 'utf8' });
+    if (qe.error || qe.status !== 0) return skip(`btrfs quota enable failed (${qe.status ?? qe.error}): ${(qe.stderr ?? '').trim()}`);
+    const progs = spawnSync('btrfs', ['--version'], { encoding: 'utf8' }).stdout?.trim() ?? '?';
+    console.log(`File system: 1 GiB sparse image, mkfs.btrfs -q, mount -o loop (${loopDev}), btrfs quota enable; ${progs}, kernel ${release()}.`);
+    measureQuota(mnt);
+  } finally {
+    const released = unmountLoop(mnt, loopDev);
+    if (mountsUnder(dir).length === 0) rmSync(dir, { recursive: true, force: true });
+    if (loopDev) {
+      console.log(released && !existsSync(dir)
+        ? `Unmounted with umount -d (${loopDev} detached) and removed the temp dir.`
+        : `warning: could not unmount ${mnt} or remove ${dir}; the final clean-up tries again`);
+    }
+  }
+}
+
+function measureQuota(mnt) {
+  const root = join(mnt, 'root');
+  const vol = (...a) => [NODE, [VOL_BIN, '--root', root, ...a], VOL_ENV];
+  const limitBytes = 10 * 1024 * 1024;
+  const limitedQgroups = () => mustRun('btrfs', ['qgroup', 'show', '-r', '--raw', mnt], process.env)
+    .split('\n').filter((l) => l.trim().split(/\s+/)[3] === String(limitBytes)).length;
+
+  // Warm-up, and a check that a limited create really sets a btrfs limit (a qgroup with max_rfer 10M).
+  timeRun(...vol('create', 'warm-plain'));
+  timeRun(...vol('create', '--opt', `size=${QUOTA_SIZE}`, 'warm-limited'));
+  const backend = /^QuotaBackend:\s*(\S+)/m.exec(mustRun(...vol('info')))?.[1] ?? '?';
+  if (limitedQgroups() !== 1) throw new Error(`after \`vol create --opt size=${QUOTA_SIZE}\`, btrfs shows ${limitedQgroups()} qgroups limited to ${limitBytes} bytes, expected 1 (vol info: QuotaBackend ${backend})`);
+  console.log(`vol --root ${root}: \`vol info\` says QuotaBackend ${backend}; a limited create makes a qgroup with max_rfer ${limitBytes} (checked).`);
+
+  console.log(`\nCreates: ${QUOTA_RUNS} of each, alternating (order swapped each round), fresh names, after one warm-up of each.`);
+  const pc = [];
+  const lc = [];
+  for (let i = 1; i <= QUOTA_RUNS; i++) {
+    const plain = () => pc.push(timeRun(...vol('create', `plain-${i}`)));
+    const limited = () => lc.push(timeRun(...vol('create', '--opt', `size=${QUOTA_SIZE}`, `limited-${i}`)));
+    if (i % 2) { plain(); limited(); } else { limited(); plain(); }
+  }
+  const nq = limitedQgroups();
+  if (nq !== QUOTA_RUNS + 1) throw new Error(`btrfs shows ${nq} qgroups limited to ${limitBytes} bytes after ${QUOTA_RUNS + 1} limited creates`);
+
+  // rm of those volumes. A limited rm may wait for btrfs (deleting a subvolume and its qgroup), so
+  // its runs stop once they have taken QUOTA_RM_BUDGET_S together.
+  const rmRuns = Math.min(QUOTA_RM_RUNS, QUOTA_RUNS);
+  timeRun(...vol('rm', 'warm-plain')); // warm-up (plain only: a limited one may cost as much as a run)
+  const pr = [];
+  const lr = [];
+  let lrTotal = 0;
+  let cutAfter = 0;
+  for (let i = 1; i <= rmRuns; i++) {
+    const plain = () => pr.push(timeRun(...vol('rm', `plain-${i}`)));
+    const limited = () => {
+      if (cutAfter) return;
+      const ms = timeRun(...vol('rm', `limited-${i}`));
+      lr.push(ms);
+      lrTotal += ms;
+      if (lrTotal >= QUOTA_RM_BUDGET_S * 1000 && i < rmRuns) cutAfter = i;
+    };
+    if (i % 2) { plain(); limited(); } else { limited(); plain(); }
+  }
+  const left = limitedQgroups();
+  console.log(`Removes: ${rmRuns} of each planned, alternating, after one warm-up plain rm; ${left} limited qgroups left after them` +
+    ` (${QUOTA_RUNS + 1 - lr.length} limited volumes not removed).`);
+  if (cutAfter) {
+    console.log(`NOTE: limited rm stopped after ${lr.length} of ${rmRuns} runs: they took ${fmtMs(lrTotal)} together, ` +
+      `past BENCH_QUOTA_RM_BUDGET_S=${QUOTA_RM_BUDGET_S}.`);
+  }
+
+  const cm = [median(pc), median(lc)];
+  const rm = [median(pr), median(lr)];
+  table(['command (on btrfs with quotas)', 'runs', 'median (min-max)', 'limited/plain', 'limit adds'], [
+    ['create NAME', pc.length, fmtStats(pc), '', ''],
+    [`create --opt size=${QUOTA_SIZE} NAME`, lc.length, fmtStats(lc), ratio(cm[1], cm[0]), fmtMs(cm[1] - cm[0])],
+    ['rm NAME (plain volume)', pr.length, fmtStats(pr), '', ''],
+    [`rm NAME (size=${QUOTA_SIZE} volume)`, lr.length, fmtStats(lr), ratio(rm[1], rm[0]), fmtMs(rm[1] - rm[0])],
+  ]);
+  if (rm[1] > 5000) {
+    console.log(`NOTE: a limited rm takes ${fmtMs(rm[1])}; btrfs commits a transaction every 30 s by default (mount option commit=),` +
+      ' and a deleted subvolume is only cleaned up after a commit: a wait this long suggests the rm waits for that.');
+  }
+  quotaSummary = `btrfs size limit: create ${ratio(cm[1], cm[0])}x a plain create (+${fmtMs(cm[1] - cm[0])}), ` +
+    `rm ${ratio(rm[1], rm[0])}x a plain rm (+${fmtMs(rm[1] - rm[0])}).`;
+}
+
+/** `umount -d` (retried while busy, then lazily); true when the mount is gone and the loop device is freed. */
+function unmountLoop(mnt, loopDev) {
+  const mounted = () => mountsUnder(mnt).length > 0;
+  for (let i = 0; i < 5 && mounted(); i++) {
+    if (i > 0) spawnSync('sleep', ['1']);
+    spawnSync('umount', ['-d', mnt], { stdio: 'ignore' });
+  }
+  if (mounted()) spawnSync('umount', ['-l', '-d', mnt], { stdio: 'ignore' });
+  if (mounted()) return false;
+  if (!loopDev.startsWith('/dev/loop')) return true;
+  const still = spawnSync('losetup', ['-n', '-O', 'BACK-FILE', loopDev], { encoding: 'utf8' });
+  return still.status !== 0 || !still.stdout.includes(mnt.slice(0, -'/mnt'.length));
+}
+
+function findTool(name, extraDirs = []) {
+  for (const d of [...(process.env.PATH ?? '').split(delimiter), ...extraDirs]) {
+    if (d && existsSync(join(d, name))) return join(d, name);
+  }
+  return undefined;
+}
+
 // ---- measuring ----------------------------------------------------------------------------------
 
 /** Wall time in ms of one spawned command, stdout discarded; a failing command is an error if `check`. */
@@ -317,6 +570,7 @@ function timeRun(cmd, args, env, check = true) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 << 20 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  lastStderr = String(r.stderr ?? '');
   if (check && (r.error || r.status !== 0)) {
     throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.error}): ${String(r.stderr ?? '').trim()}`);
   }
@@ -352,7 +606,8 @@ function bulkRow(label, vt, pt, pm) {
 // ---- output -------------------------------------------------------------------------------------
 
 function header() {
-  console.log(`vol benchmark  (N = ${N}, start-up runs = ${STARTUP_RUNS}, bulk runs = ${RUNS}, create runs = ${CREATE_RUNS}, vol rm -a runs = ${RM_RUNS})`);
+  console.log(`vol benchmark  (N = ${N}, start-up runs = ${STARTUP_RUNS}, bulk runs = ${RUNS}, create runs = ${CREATE_RUNS}, ` +
+    `vol rm -a runs = ${RM_RUNS}, vol prune runs = ${PRUNE_RUNS}, btrfs create/rm runs = ${QUOTA_RUNS}/${QUOTA_RM_RUNS})`);
 }
 
 function section(title) {
@@ -403,7 +658,10 @@ function cleanup() {
   if (cleanedUp) return;
   cleanedUp = true;
   const mounts = mountsUnder(BASE);
-  for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
+  // -d also frees a loop device (the btrfs image of section 4, if it is still mounted after a signal).
+  for (const m of mounts.sort((a, b) => b.length - a.length)) {
+    if (spawnSync('umount', ['-d', m], { stdio: 'ignore' }).status !== 0) spawnSync('umount', ['-l', '-d', m], { stdio: 'ignore' });
+  }
   const still = mountsUnder(BASE);
   if (still.length) console.error(`warning: mounts left under ${BASE}: ${still.join(', ')}; not removing it`);
   else rmSync(BASE, { recursive: true, force: true });

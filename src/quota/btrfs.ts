@@ -55,9 +55,11 @@ export class BtrfsQuota implements QuotaBackend {
   }
 
   async release(_dataDir: string, handle: QuotaHandle): Promise<void> {
-    // The subvolume went with rmdir; its qgroup can only be destroyed once the cleaner has dropped it.
+    // The subvolume went with rmdir; its qgroup can only be destroyed once the cleaner has dropped
+    // it, which happens after a transaction commit: commit now rather than wait up to 30 s for one.
     const subvolId = handle.id.split('/')[1]!;
     try {
+      await this.ctx.exec('btrfs', ['filesystem', 'sync', this.ctx.mountPoint]);
       await this.ctx.exec('btrfs', ['subvolume', 'sync', this.ctx.mountPoint, subvolId]);
       await this.ctx.exec('btrfs', ['qgroup', 'destroy', handle.id, this.ctx.mountPoint]);
     } catch (err) {
