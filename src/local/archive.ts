@@ -1,4 +1,5 @@
 import { readdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadEntry } from 'tar';
@@ -6,11 +7,19 @@ import { VolError, isVolError } from '../core/errors.ts';
 import { Extraction, lstatIfAny } from './archive-extract.ts';
 
 /**
+ * node-tar, loaded on first use (through require: the bundled CLI runs as CommonJS, and tar ships
+ * a CommonJS build), so commands other than export/import never pay for it at start-up.
+ */
+function loadTar(): typeof import('tar') {
+  return createRequire(import.meta.url)('tar') as typeof import('tar');
+}
+
+/**
  * Writes an uncompressed tar of the contents of `dataDir` to `out` (names relative, symlinks as
  * links, modes, owners and mtimes kept); returns the sockets, FIFOs and devices it left out.
  */
 export async function exportTree(dataDir: string, out: Writable): Promise<string[]> {
-  const { Pack } = await import('tar');
+  const { Pack } = loadTar();
   assertRealDir(dataDir);
   const skipped: string[] = [];
   const pack = new Pack({
@@ -41,7 +50,7 @@ export async function exportTree(dataDir: string, out: Writable): Promise<string
  * (FIFOs, devices).
  */
 export async function importTree(dataDir: string, input: Readable): Promise<string[]> {
-  const { Parser } = await import('tar');
+  const { Parser } = loadTar();
   assertRealDir(dataDir);
   const extraction = new Extraction(dataDir);
   const parser = new Parser({ strict: true });
