@@ -4,7 +4,7 @@ import { VolError } from './errors.ts';
 import { volumeEvent } from './events.ts';
 import { dropStaleHolders, pidStartOf } from './holders.ts';
 import { noSuchVolume, resolveVolumeName } from './lookup.ts';
-import type { VolumeRecord } from './model.ts';
+import type { VolumeHolder, VolumeRecord } from './model.ts';
 import { mountPluginVolume, unmountPluginVolume } from './plugin-volume.ts';
 import { isLocalDriver } from './plugins.ts';
 import type { Runtime } from './runtime.ts';
@@ -77,9 +77,11 @@ export async function unmountVolume(rt: Runtime, typed: string, holderId?: strin
   });
 }
 
-/** Releases every holder and detaches a mounted volume whatever its count (rm does this); caller holds the lock. */
-export async function detachVolume(rt: Runtime, rec: VolumeRecord): Promise<void> {
-  const holders = rt.store.holdersOf(rec.name);
+/**
+ * Releases `holders` (the volume's live holders, as the caller just read them) and detaches a
+ * mounted volume whatever its count (rm does this); the caller holds the lock.
+ */
+export async function detachVolume(rt: Runtime, rec: VolumeRecord, holders: readonly VolumeHolder[]): Promise<void> {
   if (rec.mountCount > 0 && needsMount(rec)) {
     await releaseMount(rt, rec).catch((err: unknown) => {
       // Already gone (unmounted by hand): the count is simply stale.

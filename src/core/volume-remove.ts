@@ -66,7 +66,7 @@ export async function removeOne(rt: Runtime, name: string, opts: RemoveOneOption
         return { name };
       }
       // podman: rm detaches a volume mounted with a plain `mount` whatever its count; forcing also releases holders.
-      await detachVolume(rt, rec);
+      await detachVolume(rt, rec, holders);
       // Checked before the row changes or anything is deleted, so a refusal changes nothing.
       assertNothingMountedUnder(volumeDir(rec), name);
       if (rec.status === 'ready' && !rt.store.transition(name, 'ready', 'removing')) {
