@@ -108,9 +108,6 @@ export interface VolumeRmOptions {
   timeout?: number;
 }
 
-/** One `--filter` given to ls or prune, already split into key and values. */
-export type VolumeFilters = Map<string, string[]>;
-
 /** The directory that holds a local volume's `_data` (and is deleted with it). */
 export function volumeDir(v: VolumeRecord): string {
   return v.mountpoint.slice(0, v.mountpoint.lastIndexOf('/'));
