@@ -16,13 +16,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { fmtMs, intEnv, median, NODE, REPO, tableIndented, VOL_BIN, VOL_ENV } from './common.mjs';
 
-const REPO = dirname(dirname(fileURLToPath(import.meta.url)));
-const VOL_BIN = join(REPO, 'bin', 'vol');
 const FILL = join(REPO, 'bench', 'fill-events.ts');
-const NODE = process.execPath;
 const TIME_BIN = '/usr/bin/time';
 
 const N_EVENTS = intEnv('BENCH_EVENTS', 100000);
@@ -30,8 +27,6 @@ const CREATE_RUNS = intEnv('BENCH_EVENTS_CREATE_RUNS', 20);
 const RSS_RUNS = intEnv('BENCH_EVENTS_RSS_RUNS', 3);
 const RATIO_TARGET = 1.1;
 
-// vol gets a clean environment: no VOL_* variable of the caller's may change what is measured.
-const VOL_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VOL_')));
 const BASE = mkdtempSync(join(tmpdir(), 'vol-bench-events-'));
 process.on('SIGINT', () => { rmSync(BASE, { recursive: true, force: true }); process.exit(130); });
 
@@ -76,7 +71,7 @@ async function main() {
   }
   const ev = Math.max(...eventsRss);
   const ls = Math.max(...lsRss);
-  table(['command', 'peak RSS', 'runs (KiB)', 'vs baseline'], [
+  tableIndented('  ', ['command', 'peak RSS', 'runs (KiB)', 'vs baseline'], [
     ['vol ls (empty root: baseline)', fmtKb(ls), lsRss.join(' '), ''],
     ['vol events --since 1h --format json (0 events)', fmtKb(Math.max(...emptyEventsRss)), emptyEventsRss.join(' '), `+${fmtKb(Math.max(...emptyEventsRss) - ls)}`],
     [`vol events --since 1h --format json (${halfN} events) > /dev/null`, fmtKb(Math.max(...halfRss)), halfRss.join(' '), `+${fmtKb(Math.max(...halfRss) - ls)}`],
@@ -105,7 +100,7 @@ async function main() {
   const me = median(te);
   const mf = median(tf);
   const ratio = mf / me;
-  table(['root', 'median', 'min-max'], [
+  tableIndented('  ', ['root', 'median', 'min-max'], [
     ['empty event table', fmtMs(me), `${fmtMs(Math.min(...te))}-${fmtMs(Math.max(...te))}`],
     [`full event table (${N_EVENTS}, trims one per create)`, fmtMs(mf), `${fmtMs(Math.min(...tf))}-${fmtMs(Math.max(...tf))}`],
   ]);
@@ -188,32 +183,10 @@ function countLines(args, ids = false) {
   });
 }
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
 
-function fmtMs(ms) {
-  return `${ms.toFixed(1)} ms`;
-}
 
 function fmtKb(kb) {
   return kb >= 1024 ? `${(kb / 1024).toFixed(1)} MiB` : `${kb} KiB`;
 }
 
-function table(header, rows) {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => '  ' + cells.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd();
-  console.log(line(header));
-  console.log(line(widths.map((w) => '-'.repeat(w))));
-  for (const r of rows) console.log(line(r));
-}
 
-function intEnv(name, dflt) {
-  const v = process.env[name];
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got ${JSON.stringify(v)}`);
-  return n;
-}

@@ -23,13 +23,10 @@ import {
   closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync,
 } from 'node:fs';
 import { availableParallelism, release, tmpdir } from 'node:os';
-import { delimiter, dirname, join, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { delimiter, join, sep } from 'node:path';
+import { fmtMs, intEnv, median, NODE, REPO, table, VOL_BIN, VOL_ENV } from './common.mjs';
 
-const REPO = dirname(dirname(fileURLToPath(import.meta.url)));
-const VOL_BIN = join(REPO, 'bin', 'vol');
 const POPULATE = join(REPO, 'bench', 'populate.ts');
-const NODE = process.execPath;
 
 const N = intEnv('BENCH_N', 10000, 1);
 const STARTUP_RUNS = intEnv('BENCH_STARTUP_RUNS', 30, 1);
@@ -58,8 +55,6 @@ let cleanedUp = false;
 let lastStderr = ''; // stderr of the last timeRun
 let quotaSummary = ''; // one line for the summary, when the btrfs section measured something
 
-// vol gets a clean environment: no VOL_* variable of the caller's may change what is measured.
-const VOL_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VOL_')));
 
 process.on('SIGINT', () => { cleanup(); process.exit(130); });
 process.on('SIGTERM', () => { cleanup(); process.exit(143); });
@@ -587,12 +582,6 @@ function countLines(cmd, args, env) {
   return mustRun(cmd, args, env).split('\n').filter((l) => l.length > 0).length;
 }
 
-function median(xs) {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 function bulkRow(label, vt, pt, pm) {
   const v = median(vt);
@@ -614,21 +603,7 @@ function section(title) {
   console.log(`\n== ${title} ${'='.repeat(Math.max(3, 96 - title.length))}`);
 }
 
-function table(head, rows) {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i] ?? '').length)));
-  const line = (cells) => cells.map((c, i) => String(c ?? '').padEnd(widths[i])).join('  ').trimEnd();
-  console.log(line(head));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  ').trimEnd());
-  for (const r of rows) console.log(line(r));
-}
 
-function fmtMs(ms) {
-  if (!Number.isFinite(ms)) return 'n/a';
-  if (ms >= 10000) return `${(ms / 1000).toFixed(1)} s`;
-  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
-  if (ms >= 10) return `${ms.toFixed(1)} ms`;
-  return `${ms.toFixed(2)} ms`;
-}
 
 function fmtStats(xs) {
   if (xs.length === 1) return fmtMs(xs[0]);
@@ -643,13 +618,6 @@ function verdict(r, target) {
   return Number.isFinite(r) ? (r <= target ? 'ok' : 'MISSES') : '';
 }
 
-function intEnv(name, def, min) {
-  const v = process.env[name];
-  if (v === undefined || v === '') return def;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
-  return n;
-}
 
 // ---- cleanup ------------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
 import { VolError } from '../core/errors.ts';
+import { INSPECT_FIELDS } from '../core/model.ts';
 
 /** A compiled Go-template subset: literal text, `{{.A.B}}` field paths and `{{json .X}}`. */
 export interface Template {
@@ -11,8 +12,13 @@ type Part = { text: string } | { path: string[]; json: boolean };
 
 const ACTION_RE = /^(json\s+)?\.([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_-]+)*)?$/;
 
-/** Compiles `src`; throws INVALID_ARG naming the template and the fault. */
-export function compileTemplate(src: string): Template {
+/**
+ * Compiles `src`; throws INVALID_ARG naming the template and the fault. `fields` are the
+ * top-level fields of the data, as a Go struct's (default: an inspect object's): asking for one
+ * that a value lacks prints nothing, asking for a field that is neither there nor known is an error.
+ */
+export function compileTemplate(src: string, fields: readonly string[] = INSPECT_FIELDS): Template {
+  const known = new Set(fields);
   const parts: Part[] = [];
   let rest = src;
   while (rest.length > 0) {
@@ -32,27 +38,24 @@ export function compileTemplate(src: string): Template {
   }
   return {
     fields: parts.flatMap((p) => ('path' in p ? [p.path.join('.')] : [])),
-    render: (data) => parts.map((p) => ('text' in p ? p.text : renderValue(lookup(data, p.path, src), p.json))).join(''),
+    render: (data) => parts.map((p) => ('text' in p ? p.text : renderValue(lookup(data, p.path, src, known), p.json))).join(''),
   };
 }
 
-function lookup(data: unknown, path: string[], src: string): unknown {
+function lookup(data: unknown, path: string[], src: string, known: Set<string>): unknown {
   let cur: unknown = data;
   for (let i = 0; i < path.length; i++) {
     const key = path[i]!;
     if (cur === null || typeof cur !== 'object') throw bad(src, `can't evaluate field ${key}`);
     const obj = cur as Record<string, unknown>;
     // The first level is a struct in Podman: an unknown field is an error. Deeper levels are maps: a missing key is empty.
-    if (i === 0 && !Object.hasOwn(obj, key) && !OPTIONAL_FIELDS.has(key)) {
+    if (i === 0 && !Object.hasOwn(obj, key) && !known.has(key)) {
       throw bad(src, `can't evaluate field ${key} in type volume`);
     }
     cur = obj[key];
   }
   return cur;
 }
-
-/** Inspect keys that exist on some volumes only; asking for them is not an error. */
-const OPTIONAL_FIELDS = new Set(['Status', 'UID', 'GID', 'Quota']);
 
 function renderValue(v: unknown, json: boolean): string {
   if (json) return JSON.stringify(v ?? null);

@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import { noSuchVolume, resolveVolumeName } from './lookup.ts';
+import { noSuchVolume, resolveVolume } from './lookup.ts';
 import { toInspect, type VolumeCreateOptions, type VolumeInspect, type VolumeRmOptions, type VolumeRmReport } from './model.ts';
 import { gatherInfo, type VolInfo } from './info.ts';
 import { isLive } from './holders.ts';
@@ -87,8 +87,8 @@ export class Engine {
     const reports: VolumeInspectReport[] = [];
     for (const typed of all ? [] : names) {
       try {
-        const rec = this.rt.store.get(resolveVolumeName(this.rt, typed));
-        if (rec?.status !== 'ready') throw noSuchVolume(typed);
+        const rec = resolveVolume(this.rt, typed);
+        if (rec.status !== 'ready') throw noSuchVolume(typed);
         found.push(rec);
         reports.push({ name: rec.name });
       } catch (err) {

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { isVolError } from './errors.ts';
-import { backendForPath, KNOWN_BACKENDS } from './quota.ts';
-import { filesystemName } from '../quota/filesystem.ts';
+import { KNOWN_BACKENDS, quotaTarget } from './quota.ts';
 import type { Runtime } from './runtime.ts';
 
 /** What `vol info` reports about this host's vol set-up. */
@@ -20,7 +19,7 @@ export interface VolInfo {
 /** Gathers `vol info`; asks the quota backend whether it could enforce a size limit now. */
 export async function gatherInfo(rt: Runtime): Promise<VolInfo> {
   const { root, volumesDir, plugins } = rt.config;
-  const backend = backendForPath(rt, undefined);
+  const { filesystem, backend } = quotaTarget(rt, undefined);
   let status = backend ? 'ready' : `size limits are not supported here; vol enforces them with ${KNOWN_BACKENDS}`;
   if (backend) {
     try {
@@ -33,7 +32,7 @@ export async function gatherInfo(rt: Runtime): Promise<VolInfo> {
     Root: root,
     Database: join(root, 'vol.db'),
     VolumePath: volumesDir,
-    Filesystem: filesystemName(volumesDir),
+    Filesystem: filesystem,
     QuotaBackend: backend?.name ?? 'none',
     QuotaStatus: status,
     Plugins: { ...plugins },

@@ -1,19 +1,27 @@
 import { VolError } from './errors.ts';
+import type { VolumeRecord } from './model.ts';
 import type { Runtime } from './runtime.ts';
 
 /**
- * Resolves what a user typed to one volume name: the exact name (in any status, so that
- * commands can settle a half-made volume), else the unique prefix of a ready volume.
+ * Resolves what a user typed to one volume: the exact name (in any status, so that commands can
+ * settle a half-made volume), else the unique prefix of a ready volume.
  */
-export function resolveVolumeName(rt: Runtime, typed: string): string {
+export function resolveVolume(rt: Runtime, typed: string): VolumeRecord {
   if (typed === '') throw noSuchVolume(typed);
-  if (rt.store.get(typed)) return typed;
+  const exact = rt.store.get(typed);
+  if (exact) return exact;
   const names = rt.store.namesWithPrefix(typed, 2);
-  if (names.length === 1) return names[0]!;
+  const found = names.length === 1 ? rt.store.get(names[0]!) : undefined;
+  if (found) return found;
   if (names.length > 1) {
     throw new VolError('AMBIGUOUS_NAME', `more than one result for volume name "${typed}"`, { volume: typed });
   }
   throw noSuchVolume(typed);
+}
+
+/** The name of the volume `typed` resolves to (commands then re-read it under its lock). */
+export function resolveVolumeName(rt: Runtime, typed: string): string {
+  return resolveVolume(rt, typed).name;
 }
 
 /** The error for a volume that does not exist, worded as Podman's inspect words it. */

@@ -18,10 +18,10 @@ export function wantsQuota(limits: QuotaLimits): boolean {
   return limits.size !== undefined || limits.inodes !== undefined;
 }
 
-/** The backend for the file system of the volume path (`type=tmpfs` volumes: tmpfs), or undefined. */
-export function backendForPath(rt: Runtime, type: string | undefined): QuotaBackend | undefined {
-  if (type?.toLowerCase() === 'tmpfs') return new TmpfsQuota();
-  return backendByName(rt, filesystemName(rt.config.volumesDir));
+/** The file system of the volume path, and the backend that enforces limits there (`type=tmpfs` volumes: tmpfs). */
+export function quotaTarget(rt: Runtime, type: string | undefined): { filesystem: string; backend?: QuotaBackend } {
+  const filesystem = filesystemName(rt.config.volumesDir);
+  return { filesystem, backend: type?.toLowerCase() === 'tmpfs' ? new TmpfsQuota() : backendByName(rt, filesystem) };
 }
 
 /** The backend a volume was created with, by its recorded name. */
@@ -34,11 +34,10 @@ export function backendByName(rt: Runtime, name: string): QuotaBackend | undefin
 
 /** Picks and checks the backend for new limits; throws QUOTA_UNSUPPORTED naming the file system. */
 export async function backendForLimits(rt: Runtime, limits: QuotaLimits, type: string | undefined, volume: string): Promise<QuotaBackend> {
-  const backend = backendForPath(rt, type);
+  const { filesystem, backend } = quotaTarget(rt, type);
   if (!backend) {
     const what = limits.size !== undefined ? 'size' : 'inodes';
-    const fs = filesystemName(rt.config.volumesDir);
-    throw new VolError('QUOTA_UNSUPPORTED', `volume ${volume}: ${what} limits are not supported on ${fs} (${rt.config.volumesDir}); vol enforces limits with ${KNOWN_BACKENDS}`, {
+    throw new VolError('QUOTA_UNSUPPORTED', `volume ${volume}: ${what} limits are not supported on ${filesystem} (${rt.config.volumesDir}); vol enforces limits with ${KNOWN_BACKENDS}`, {
       volume,
       hint: 'put the volume path on btrfs or XFS (e.g. [engine] volume_path in --config), or use type=tmpfs',
     });

@@ -1,11 +1,11 @@
 // Crash consistency of the event log: `vol create` and `vol rm` are killed with SIGKILL at random
 // moments; an event is never left without its change, nor a change without its event.
 import assert from 'node:assert/strict';
-import { existsSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
-import { dataDir, lines, lsNames, spawnVol, waitFor } from '../helpers/e2e.ts';
+import { dataDir, fillWithLinks, lines, lsNames, spawnVol, waitFor } from '../helpers/e2e.ts';
 import { makeTemp, removeTemp, volAsync } from '../helpers/vol.ts';
 
 // A lock left by a killed process is taken over after 2 s (the minimum allowed).
@@ -76,15 +76,6 @@ async function killAt(root: string, args: string[], delayMs: number, env: Record
   }
 }
 
-/** Enough entries in `_data` that deleting them takes a moment a kill can hit (hard links are cheap). */
-function populate(data: string): void {
-  const first = join(data, 'file');
-  writeFileSync(first, 'x');
-  for (let d = 0; d < 20; d++) {
-    mkdirSync(join(data, `d${d}`));
-    for (let f = 0; f < 100; f++) linkSync(first, join(data, `d${d}`, `f${f}`));
-  }
-}
 
 async function killCreate(root: string, id: string): Promise<string | undefined> {
   const name = `c${id}`;
@@ -101,7 +92,7 @@ async function killRm(root: string, id: string): Promise<string> {
   const name = `r${id}`;
   const r = await volAsync(root, ['create', name], { env: ENV });
   assert.equal(r.code, 0, r.stderr);
-  populate(dataDir(root, name));
+  fillWithLinks(dataDir(root, name));
   const lockDir = join(root, 'locks', `${name}.lock`);
   if (Math.random() < 0.5) await killAt(root, ['rm', name], randomMs(300), ENV);
   else await killAt(root, ['rm', name], randomMs(40), ENV, () => existsSync(lockDir));

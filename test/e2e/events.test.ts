@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { startTestPlugin } from '../helpers/test-plugin.ts';
 import { vol, volAsync, type VolRun } from '../helpers/vol.ts';
-import { dataOf, mountsAt } from './mount-support.ts';
+import { mountsAt } from './mount-support.ts';
 import { assertOk, create } from './support.ts';
 import { assertEvents, assertWellFormed, events, failsWithoutEvent, parseJsonLines, root, temp, type Ev, type Expected } from './events-support.ts';
+import { dataDir } from '../helpers/e2e.ts';
 
 describe('events: what each command records', () => {
   test('a sequence of commands records exactly its events, in order, with their fields; failed commands record none', () => {
@@ -27,17 +28,17 @@ describe('events: what each command records', () => {
     step(['create', 'plain'], { type: 'create', volume: 'plain' });
     step(['create', '-o', 'type=tmpfs', '-o', 'device=tmpfs', 'tm'], { type: 'create', volume: 'tm' });
     step(['mount', 'tm', '--holder', 'h1'], { type: 'mount', volume: 'tm', holder: 'h1' });
-    assert.equal(mountsAt(dataOf(root(), 'tm')), 1);
+    assert.equal(mountsAt(dataDir(root(), 'tm')), 1);
     step(['unmount', 'tm', '--holder', 'h1'], { type: 'unmount', volume: 'tm', holder: 'h1' });
-    assert.equal(mountsAt(dataOf(root(), 'tm')), 0);
+    assert.equal(mountsAt(dataDir(root(), 'tm')), 0);
     step(['mount', 'tm'], { type: 'mount', volume: 'tm' });
     step(['unmount', 'tm'], { type: 'unmount', volume: 'tm' });
 
-    writeFileSync(join(dataOf(root(), 'lab'), 'hello.txt'), 'hi\n');
+    writeFileSync(join(dataDir(root(), 'lab'), 'hello.txt'), 'hi\n');
     const tar = join(temp('vol-events-tar-'), 'lab.tar');
     step(['export', 'lab', '-o', tar], { type: 'export', volume: 'lab', labels: LAB });
     step(['import', 'plain', tar], { type: 'import', volume: 'plain' });
-    assert.equal(readFileSync(join(dataOf(root(), 'plain'), 'hello.txt'), 'utf8'), 'hi\n');
+    assert.equal(readFileSync(join(dataDir(root(), 'plain'), 'hello.txt'), 'utf8'), 'hi\n');
     step(['rm', 'plain'], { type: 'remove', volume: 'plain' });
     step(['mount', 'tm', '--holder', 'h2'], { type: 'mount', volume: 'tm', holder: 'h2' });
 

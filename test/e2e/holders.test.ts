@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { vol, volAsync } from '../helpers/vol.ts';
-import { dataOf, deadPid, mountedRootPerTest, mountsAt, sleeper } from './mount-support.ts';
+import { deadPid, mountedRootPerTest, mountsAt, sleeper } from './mount-support.ts';
 import { assertFails, assertOk, create, inspectOne, lsNames as lsInOrder, volumeDir } from './support.ts';
+import { dataDir } from '../helpers/e2e.ts';
 
 const { root } = mountedRootPerTest();
 
@@ -26,7 +27,7 @@ function lsNames(r: string, ...flags: string[]): string[] {
 }
 
 function mountHolder(name: string, id: string, pid?: number): void {
-  assertOk(vol(root(), ['mount', name, '--holder', id, ...(pid === undefined ? [] : ['--pid', String(pid)])]), dataOf(root(), name) + '\n');
+  assertOk(vol(root(), ['mount', name, '--holder', id, ...(pid === undefined ? [] : ['--pid', String(pid)])]), dataDir(root(), name) + '\n');
 }
 
 function createTmpfs(name: string): void {
@@ -36,12 +37,12 @@ function createTmpfs(name: string): void {
 describe('holders', () => {
   test('rm of a held volume exits 2 naming the holders and changes nothing; after unmount --holder it goes', () => {
     create(root(), 'v');
-    writeFileSync(join(dataOf(root(), 'v'), 'f'), 'payload');
+    writeFileSync(join(dataDir(root(), 'v'), 'f'), 'payload');
     mountHolder('v', 'ctr-1');
     mountHolder('v', 'ctr-2');
     assertFails(vol(root(), ['rm', 'v']), 2, ['is being used by', 'ctr-1', 'ctr-2', 'volume is being used']);
     assert.deepEqual(lsNames(root()), ['v']);
-    assert.equal(readFileSync(join(dataOf(root(), 'v'), 'f'), 'utf8'), 'payload');
+    assert.equal(readFileSync(join(dataDir(root(), 'v'), 'f'), 'utf8'), 'payload');
     assert.deepEqual(holdersOf('v'), [{ ID: 'ctr-1' }, { ID: 'ctr-2' }]);
     assertOk(vol(root(), ['unmount', 'v', '--holder', 'ctr-1']), 'v\n');
     assertFails(vol(root(), ['rm', 'v']), 2, ['is being used by', 'ctr-2']);
@@ -69,11 +70,11 @@ describe('holders', () => {
     createTmpfs('t');
     const proc = sleeper();
     mountHolder('t', 'job', proc.pid);
-    assert.equal(mountsAt(dataOf(root(), 't')), 1);
+    assert.equal(mountsAt(dataDir(root(), 't')), 1);
     await proc.stop();
     // A plain unmount never takes a holder's mount; only dropping the stale holder can unmount here.
     assertOk(vol(root(), ['unmount', 't']), 't\n');
-    assert.equal(mountsAt(dataOf(root(), 't')), 0);
+    assert.equal(mountsAt(dataDir(root(), 't')), 0);
     assert.equal(inspectOne(root(), 't').MountCount, 0);
     assert.deepEqual(holdersOf('t'), []);
   });
@@ -83,11 +84,11 @@ describe('holders', () => {
     mountHolder('t', 'a');
     mountHolder('t', 'b');
     assertOk(vol(root(), ['mount', 't']));
-    writeFileSync(join(dataOf(root(), 't'), 'f'), 'x');
-    assert.equal(mountsAt(dataOf(root(), 't')), 1);
+    writeFileSync(join(dataDir(root(), 't'), 'f'), 'x');
+    assert.equal(mountsAt(dataDir(root(), 't')), 1);
     assert.equal(inspectOne(root(), 't').MountCount, 3);
     assertOk(vol(root(), ['rm', '-f', 't']), 't\n');
-    assert.equal(mountsAt(dataOf(root(), 't')), 0);
+    assert.equal(mountsAt(dataDir(root(), 't')), 0);
     assert.equal(existsSync(volumeDir(root(), 't')), false);
     assert.deepEqual(lsNames(root()), []);
   });
@@ -104,7 +105,7 @@ describe('holders', () => {
     assertOk(release, 't\n');
     assertOk(r, 't\n');
     assert.ok(Date.now() - started < 10_000, 'rm -t 2 took far longer than its grace time');
-    assert.equal(mountsAt(dataOf(root(), 't')), 0);
+    assert.equal(mountsAt(dataDir(root(), 't')), 0);
     assert.equal(existsSync(volumeDir(root(), 't')), false);
   });
 
@@ -115,7 +116,7 @@ describe('holders', () => {
     assertOk(await volAsync(root(), ['rm', '-f', '-t', '1', 't']), 't\n');
     const took = Date.now() - started;
     assert.ok(took >= 900 && took < 10_000, `rm -f -t 1 took ${took} ms`);
-    assert.equal(mountsAt(dataOf(root(), 't')), 0);
+    assert.equal(mountsAt(dataDir(root(), 't')), 0);
     assert.deepEqual(lsNames(root()), []);
   });
 
@@ -150,9 +151,9 @@ describe('holders', () => {
     mountHolder('t', 'a');
     assert.equal(inspectOne(root(), 't').MountCount, 1);
     assert.deepEqual(holdersOf('t'), [{ ID: 'a' }]);
-    assert.equal(mountsAt(dataOf(root(), 't')), 1);
+    assert.equal(mountsAt(dataDir(root(), 't')), 1);
     assertOk(vol(root(), ['unmount', 't', '--holder', 'a']), 't\n');
-    assert.equal(mountsAt(dataOf(root(), 't')), 0);
+    assert.equal(mountsAt(dataDir(root(), 't')), 0);
     assert.equal(inspectOne(root(), 't').MountCount, 0);
     assertFails(vol(root(), ['unmount', 't', '--holder', 'a']), 125, ['a']);
   });
@@ -163,7 +164,7 @@ describe('holders', () => {
     assertFails(vol(root(), ['unmount', 't', '--holder', 'nobody']), 125, ['nobody']);
     assert.equal(inspectOne(root(), 't').MountCount, 1);
     assert.deepEqual(holdersOf('t'), [{ ID: 'a' }]);
-    assert.equal(mountsAt(dataOf(root(), 't')), 1);
+    assert.equal(mountsAt(dataDir(root(), 't')), 1);
   });
 
   test('--pid of a process that does not exist exits 125 and records nothing', async () => {
@@ -172,7 +173,7 @@ describe('holders', () => {
     assertFails(vol(root(), ['mount', 't', '--holder', 'a', '--pid', String(pid)]), 125, [String(pid)]);
     assert.equal(inspectOne(root(), 't').MountCount, 0);
     assert.deepEqual(holdersOf('t'), []);
-    assert.equal(mountsAt(dataOf(root(), 't')), 0);
+    assert.equal(mountsAt(dataDir(root(), 't')), 0);
     assertOk(vol(root(), ['rm', 't']), 't\n');
   });
 
@@ -181,6 +182,6 @@ describe('holders', () => {
     assertFails(vol(root(), ['mount', 't', '--pid', String(process.pid)]), 125, ['--holder']);
     assert.equal(inspectOne(root(), 't').MountCount, 0);
     assert.deepEqual(holdersOf('t'), []);
-    assert.equal(mountsAt(dataOf(root(), 't')), 0);
+    assert.equal(mountsAt(dataDir(root(), 't')), 0);
   });
 });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, linkSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
-import { assertRootEmpty, dataDir, lines, lockEntries, lsNames, spawnVol, waitFor } from '../helpers/e2e.ts';
+import { assertRootEmpty, dataDir, fillWithLinks, lines, lockEntries, lsNames, spawnVol, waitFor } from '../helpers/e2e.ts';
 import { makeTemp, removeTemp, volAsync, type VolRun } from '../helpers/vol.ts';
 
 // A lock left by a killed process is taken over after 2 s (the minimum), which keeps this fast.
@@ -106,20 +106,11 @@ async function killCreateInWindow(root: string, id: string): Promise<void> {
   await settleAndAssertEmpty(root, [name]);
 }
 
-/** Fills `_data` with enough entries that deleting them takes a moment a kill can hit (hard links are cheap to make). */
-function populate(data: string): void {
-  const first = join(data, 'file');
-  writeFileSync(first, 'x');
-  for (let d = 0; d < 20; d++) {
-    mkdirSync(join(data, `d${d}`));
-    for (let f = 0; f < 100; f++) linkSync(first, join(data, `d${d}`, `f${f}`));
-  }
-}
 
 async function killRm(root: string, id: string): Promise<void> {
   const [victim, bystander] = [`gone${id}`, `other${id}`];
   for (const name of [victim, bystander]) assert.equal((await run(root, ['create', name])).code, 0);
-  populate(dataDir(root, victim));
+  fillWithLinks(dataDir(root, victim));
   // Half the kills are timed from spawn, half from the moment rm holds the lock (its window is short).
   const lockDir = join(root, 'locks', `${victim}.lock`);
   const fromLock = Math.random() < 0.5;

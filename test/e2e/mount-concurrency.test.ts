@@ -3,8 +3,9 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { vol, volAsync, type VolRun } from '../helpers/vol.ts';
-import { dataOf, mountedRootPerTest, mountsAt } from './mount-support.ts';
+import { mountedRootPerTest, mountsAt } from './mount-support.ts';
 import { assertFails, assertOk, create, inspectOne, lsNames, volumeDir } from './support.ts';
+import { dataDir } from '../helpers/e2e.ts';
 
 const { root, temp } = mountedRootPerTest();
 const N = 8;
@@ -26,7 +27,7 @@ function holderIds(name: string): string[] {
 describe('concurrent mount and unmount', () => {
   test(`${N} concurrent mounts of a tmpfs volume: MountCount ${N}, one real mount; ${N} concurrent unmounts: none`, async () => {
     create(root(), 't', '-o', 'type=tmpfs');
-    const data = dataOf(root(), 't');
+    const data = dataDir(root(), 't');
     assertAllOk(await concurrently(N, () => ['mount', 't']), data + '\n');
     assert.equal(inspectOne(root(), 't').MountCount, N);
     assert.equal(mountsAt(data), 1);
@@ -39,7 +40,7 @@ describe('concurrent mount and unmount', () => {
 
   test('concurrent mounts and unmounts interleaved keep MountCount exact and one mount', async () => {
     create(root(), 't', '-o', 'type=tmpfs');
-    const data = dataOf(root(), 't');
+    const data = dataDir(root(), 't');
     assertAllOk(await concurrently(4, () => ['mount', 't']), data + '\n');
     const runs = await concurrently(N, (i) => (i % 2 === 0 ? ['mount', 't'] : ['unmount', 't']));
     runs.forEach((r, i) => assert.deepEqual([r.code, r.stderr], [0, ''], `process ${i}: ${r.stderr}`));
@@ -49,7 +50,7 @@ describe('concurrent mount and unmount', () => {
 
   test(`${N} concurrent holders: all recorded, MountCount ${N}, one mount; ${N} concurrent releases: none left`, async () => {
     create(root(), 't', '-o', 'type=tmpfs');
-    const data = dataOf(root(), 't');
+    const data = dataDir(root(), 't');
     const ids = Array.from({ length: N }, (_, i) => `h${i}`);
     assertAllOk(await concurrently(N, (i) => ['mount', 't', '--holder', ids[i]!]), data + '\n');
     assert.equal(inspectOne(root(), 't').MountCount, N);
@@ -67,7 +68,7 @@ describe('concurrent mount and unmount', () => {
     const src = temp('vol-bindsrc-');
     writeFileSync(join(src, 'keep'), 'precious');
     create(root(), 'b', '-o', 'type=bind', '-o', `device=${src}`);
-    const data = dataOf(root(), 'b');
+    const data = dataDir(root(), 'b');
     assertOk(vol(root(), ['mount', 'b']), data + '\n');
     assertOk(vol(root(), ['mount', 'b']), data + '\n');
     assert.equal(mountsAt(data), 1);
@@ -83,7 +84,7 @@ describe('concurrent mount and unmount', () => {
     const src = temp('vol-bindsrc-');
     writeFileSync(join(src, 'keep'), 'precious');
     create(root(), 'b', '-o', 'type=bind', '-o', `device=${src}`);
-    const data = dataOf(root(), 'b');
+    const data = dataDir(root(), 'b');
     assertAllOk(await concurrently(4, (i) => ['mount', 'b', '--holder', `h${i}`]), data + '\n');
     assert.equal(mountsAt(data), 1);
     assertFails(vol(root(), ['rm', 'b']), 2, ['is being used by']);

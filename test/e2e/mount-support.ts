@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, beforeEach } from 'node:test';
 import { makeTemp, removeTemp } from '../helpers/vol.ts';
 
@@ -52,11 +51,6 @@ export function mountedRootPerTest(): { root: () => string; temp: (prefix: strin
       return d;
     },
   };
-}
-
-/** `<root>/volumes/<name>/_data`. */
-export function dataOf(root: string, name: string): string {
-  return join(root, 'volumes', name, '_data');
 }
 
 /** A process id that no longer runs: a `true` child that has exited and been reaped. */

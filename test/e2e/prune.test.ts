@@ -3,8 +3,9 @@ import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { vol, type VolRun } from '../helpers/vol.ts';
-import { dataOf, mountedRootPerTest, mountsAt, sleeper } from './mount-support.ts';
+import { mountedRootPerTest, mountsAt, sleeper } from './mount-support.ts';
 import { assertFails, assertOk, create, entries, lsNames as lsInOrder, RANDOM_NAME_LINE } from './support.ts';
+import { dataDir } from '../helpers/e2e.ts';
 
 const { root } = mountedRootPerTest();
 const PROMPT = 'Are you sure you want to continue? [y/N] ';
@@ -49,7 +50,7 @@ describe('prune', () => {
     hold('held');
     assertOk(vol(root(), ['mount', 'mounted']));
     assertPruned(vol(root(), ['prune', '-f']), ['a', 'b', 'mounted', random], ['held']);
-    assert.equal(mountsAt(dataOf(root(), 'mounted')), 0);
+    assert.equal(mountsAt(dataDir(root(), 'mounted')), 0);
     assertPruned(vol(root(), ['prune', '--force']), [], ['held']);
   });
 
@@ -153,12 +154,12 @@ describe('prune', () => {
     hold('held');
     const proc = sleeper();
     assertOk(vol(root(), ['mount', 'gone', '--holder', 'job', '--pid', String(proc.pid)]));
-    assert.equal(mountsAt(dataOf(root(), 'gone')), 1);
+    assert.equal(mountsAt(dataDir(root(), 'gone')), 1);
     assert.deepEqual(sortedLines(vol(root(), ['prune', '--dry-run', '--filter', 'label=k']).stdout), ['free']);
     await proc.stop();
     assertPruned(vol(root(), ['prune', '-f', '--filter', 'label=k']), ['free', 'gone'], ['held']);
-    assert.equal(mountsAt(dataOf(root(), 'gone')), 0);
-    assert.equal(existsSync(dataOf(root(), 'held')), true);
+    assert.equal(mountsAt(dataDir(root(), 'gone')), 0);
+    assert.equal(existsSync(dataDir(root(), 'held')), true);
   });
 
   test('zero candidates: prints nothing and exits 0, with or without -f', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VOL_BIN, volAsync, type VolRun } from './vol.ts';
@@ -91,4 +91,14 @@ export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: 
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
+}
+
+/** Fills `data` with 2,000 hard links in 20 directories, so that deleting them takes a moment a kill can hit (links are cheap to make). */
+export function fillWithLinks(data: string): void {
+  const first = join(data, 'file');
+  writeFileSync(first, 'x');
+  for (let d = 0; d < 20; d++) {
+    mkdirSync(join(data, `d${d}`));
+    for (let f = 0; f < 100; f++) linkSync(first, join(data, `d${d}`, `f${f}`));
+  }
 }
