@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
-import { vol, volAsync, VOL_BIN } from '../helpers/vol.ts';
+import { childEnv, vol, volAsync, VOL_BIN } from '../helpers/vol.ts';
 import { assertOk, create } from './support.ts';
 import { root } from './events-support.ts';
 
@@ -18,10 +18,7 @@ interface Follower {
 }
 
 function follow(rootDir: string, ...args: string[]): Follower {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env.VOL_ROOT;
-  delete env.VOL_CONFIG;
-  const child = spawn(VOL_BIN, ['--root', rootDir, 'events', '--follow', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(VOL_BIN, ['--root', rootDir, 'events', '--follow', ...args], { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   const f: Follower = {
     child,
     lines: [],

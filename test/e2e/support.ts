@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach } from 'node:test';
-import { makeTemp, removeTemp, vol, VOL_BIN, type VolRun } from '../helpers/vol.ts';
+import { childEnv, makeTemp, removeTemp, vol, VOL_BIN, type VolRun } from '../helpers/vol.ts';
 
 /** The inspect object as the contract fixes it. */
 export interface Inspect {
@@ -100,14 +100,7 @@ export function assertNoLocks(root: string): void {
 
 /** Runs bin/vol without the helper's `--root` and with VOL_ROOT/VOL_CONFIG as given in `env`. */
 export function volBare(args: readonly string[], env: Record<string, string | undefined>): VolRun {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env };
-  delete childEnv.VOL_ROOT;
-  delete childEnv.VOL_CONFIG;
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined) delete childEnv[k];
-    else childEnv[k] = v;
-  }
-  const r = spawnSync(VOL_BIN, args, { encoding: 'utf8', env: childEnv, input: '' });
+  const r = spawnSync(VOL_BIN, args, { encoding: 'utf8', env: childEnv(env), input: '' });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 

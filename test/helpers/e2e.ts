@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { VOL_BIN, volAsync, type VolRun } from './vol.ts';
+import { childEnv, VOL_BIN, volAsync, type VolRun } from './vol.ts';
 
 /** A vol process started in the background, for tests that signal it mid-run. */
 export interface KillableVol {
@@ -13,10 +13,7 @@ export interface KillableVol {
 
 /** Starts `vol --root ROOT ARGS...` with the same environment rules as `volAsync`, keeping the child. */
 export function spawnVol(root: string, args: readonly string[], env: Record<string, string> = {}): KillableVol {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  delete childEnv.VOL_ROOT;
-  delete childEnv.VOL_CONFIG;
-  const child = spawn(VOL_BIN, ['--root', root, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(VOL_BIN, ['--root', root, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));

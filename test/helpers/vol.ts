@@ -31,10 +31,21 @@ export function removeTemp(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  delete env.VOL_ROOT;
-  delete env.VOL_CONFIG;
+/** Variables a spawned vol inherits from the test process; everything else it gets only when a test sets it. */
+const INHERITED = ['PATH', 'HOME', 'LANG', 'TMPDIR'] as const;
+
+/**
+ * The environment of a spawned vol: an allow-list of the parent's variables plus what the test
+ * sets (`undefined` removes one). Never the parent's whole environment: a stray NODE_OPTIONS or
+ * NODE_EXTRA_CA_CERTS would change every run.
+ */
+export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const k of INHERITED) if (process.env[k] !== undefined) env[k] = process.env[k];
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
   return env;
 }
 
