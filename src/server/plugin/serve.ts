@@ -24,15 +24,10 @@ export interface ServeOptions extends RequestLimits {
  * accepting, lets the requests in flight (and the engine work they started) finish, and returns.
  */
 export async function servePlugin(engine: Engine, opts: ServeOptions): Promise<void> {
-  const work = new Set<Promise<unknown>>();
-  const tracker = {
-    add: (p: Promise<unknown>) => {
-      work.add(p);
-      p.then(() => work.delete(p), () => work.delete(p));
-    },
-  };
+  const requests = tracked();
+  const work = tracked();
   const server = createServer({ requestTimeout: opts.timeoutMs + 5000, headersTimeout: opts.timeoutMs + 5000, keepAliveTimeout: 5000 }, (req, res) => {
-    void handleRequest(engine, opts.log, opts, tracker, req, res);
+    requests.add(handleRequest(engine, opts.log, opts, work, req, res));
   });
   server.maxConnections = 512;
   // Podman closes a connection as soon as it has the status line; a reset socket is not an error here.
@@ -43,15 +38,33 @@ export async function servePlugin(engine: Engine, opts: ServeOptions): Promise<v
   opts.log.info(`plugin ${opts.name} listening on ${opts.listener.path ?? `descriptor ${'fd' in opts.listener ? opts.listener.fd : ''}`}`);
   opts.onListening?.();
   await new Promise<void>((resolve) => opts.signal.addEventListener('abort', () => resolve(), { once: true }));
-  opts.log.info(`plugin ${opts.name} stopping: finishing ${work.size} request(s) in flight`);
+  opts.log.info(`plugin ${opts.name} stopping: finishing ${requests.size()} request(s) in flight`);
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
-  await Promise.allSettled([...work]);
+  // Requests and the engine work they started, including work that outlived a timed-out answer.
+  await requests.settled();
+  await work.settled();
   // Answers are written by now; keep-alive connections would hold close() open.
   server.closeAllConnections();
   await closed;
   if (owned) removeOwnSocket(owned.path, owned.ino);
   opts.log.info(`plugin ${opts.name} stopped`);
+}
+
+/** A set of promises that forgets each one once it settles. */
+function tracked(): { add(p: Promise<unknown>): void; size(): number; settled(): Promise<void> } {
+  const set = new Set<Promise<unknown>>();
+  return {
+    add: (p) => {
+      set.add(p);
+      const forget = () => void set.delete(p);
+      p.then(forget, forget);
+    },
+    size: () => set.size,
+    settled: async () => {
+      while (set.size > 0) await Promise.allSettled([...set]);
+    },
+  };
 }
 
 /** Listens; returns the socket file this server made (and must remove), if it made one. */
