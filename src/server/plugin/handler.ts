@@ -41,7 +41,7 @@ class HttpFailure extends Error {
 
 /** Answers one HTTP request of the protocol: POST, a bounded JSON body, one engine call within the time limit. */
 export async function handleRequest(engine: Engine, log: Logger, limits: RequestLimits, work: WorkTracker, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const started = Date.now();
+  const started = performance.now();
   const path = (req.url ?? '').split('?')[0] ?? '';
   let status = 200;
   let answer: object;
@@ -59,7 +59,7 @@ export async function handleRequest(engine: Engine, log: Logger, limits: Request
     answer = { Err: (err as Error).message || 'unknown error' };
   }
   send(res, status, answer);
-  const ms = Date.now() - started;
+  const ms = Math.round((performance.now() - started) * 10) / 10;
   if (status === 200) log.debug(`${path} answered`, { status, ms });
   else log.info(`${path} failed`, { status, ms, error: (answer as { Err: string }).Err });
 }
