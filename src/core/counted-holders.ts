@@ -18,7 +18,7 @@ export function isCallerId(id: string): boolean {
  * (Podman sends one fixed id for every container; Docker one per container and mount point).
  * Returns the mountpoint.
  */
-export function mountCounted(rt: Runtime, name: string, id: string): Promise<string> {
+export async function mountCounted(rt: Runtime, name: string, id: string): Promise<string> {
   checkId(id);
   return serialized(rt, name, () => {
     const taken = new Set(rt.store.holdersOf(name).map((h) => h.id));
@@ -29,7 +29,7 @@ export function mountCounted(rt: Runtime, name: string, id: string): Promise<str
 }
 
 /** Takes back one mount of caller `id`; false when that caller holds no mount of `name`. */
-export function unmountCounted(rt: Runtime, name: string, id: string): Promise<boolean> {
+export async function unmountCounted(rt: Runtime, name: string, id: string): Promise<boolean> {
   checkId(id);
   return serialized(rt, name, async () => {
     const refs = refsOf(rt.store.holdersOf(name), id);
