@@ -2,13 +2,14 @@
 // optional: without it the suite says why and is skipped, also under CI=true.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, statSync, symlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve, sep } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeLoopFs, type LoopFs } from '../helpers/loopfs.ts';
 import { makeTemp, removeTemp, vol } from '../helpers/vol.ts';
+import { unmountUnder } from './plugin-serve-podman.ts';
 import { startServer, type Server } from './plugin-serve-support.ts';
 
 const MiB = 2 ** 20;
@@ -110,10 +111,7 @@ describe('vol plugin serve with Docker as the client', () => {
         dockerd.kill('SIGTERM');
         await new Promise((r) => dockerd!.once('close', r));
       }
-      const inside = resolve(dir) + sep;
-      for (const m of readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m): m is string => !!m?.startsWith(inside)).sort((a, b) => b.length - a.length)) {
-        spawnSync('umount', ['-l', m]);
-      }
+      if (dir) unmountUnder(dir);
       fs?.dispose();
       if (dir && resolve(dir).startsWith(resolve(process.env.TMPDIR ?? '/tmp') + sep)) removeTemp(dir);
     }

@@ -83,8 +83,12 @@ function importImage(dir: string, busybox: string, run: (args: readonly string[]
 
 function cleanupPodman(dir: string, run: (args: readonly string[]) => PodmanRun): void {
   run(['rm', '-af', '-t', '0']);
+  unmountUnder(dir);
+}
+
+/** Lazily unmounts every mount point below `dir` (deepest first), and nothing outside it. */
+export function unmountUnder(dir: string): void {
   const inside = resolve(dir) + sep;
-  // Deepest first; only mount points below the test's own directory.
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .map((l) => l.split(' ')[4]?.replace(/\\040/g, ' '))

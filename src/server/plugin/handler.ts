@@ -58,6 +58,8 @@ export async function handleRequest(engine: Engine, log: Logger, limits: Request
     status = err instanceof HttpFailure ? err.status : isVolError(err) ? (STATUS[err.code] ?? 500) : 500;
     answer = { Err: (err as Error).message || 'unknown error' };
   }
+  // A refused body may still be on its way: the connection is not reused for another request.
+  if (status === 413) res.setHeader('Connection', 'close');
   send(res, status, answer);
   const ms = Math.round((performance.now() - started) * 10) / 10;
   if (status === 200) log.debug(`${path} answered`, { status, ms });

@@ -29,6 +29,8 @@ export const ROUTES: Readonly<Record<string, Route>> = {
   '/VolumeDriver.Capabilities': async () => ok({ Capabilities: { Scope: 'local' } }),
   '/VolumeDriver.Create': async (engine, req) => {
     const name = requireName(req);
+    // Podman and Docker ask Get first and send Create only for a name the plugin lacks; a Create
+    // of a taken name is refused rather than silently keeping options other than those asked for.
     await engine.create({ name, driver: 'local', options: req.Opts ?? {} });
     return { body: { Err: '' }, undo: () => engine.rm({ names: [name], all: false, force: false }) };
   },
@@ -56,7 +58,8 @@ export const ROUTES: Readonly<Record<string, Route>> = {
   },
   '/VolumeDriver.Unmount': async (engine, req) => {
     const name = exactName(engine, req);
-    // An Unmount for a mount vol has no record of (already taken back) changes nothing.
+    // An Unmount for a mount vol has no record of (a force removal already took it back) changes
+    // nothing: the caller's cleanup must not fail over it.
     await engine.unmountCounted(name, requireId(req));
     return ok({ Err: '' });
   },
