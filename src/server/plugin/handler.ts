@@ -45,12 +45,14 @@ export async function handleRequest(engine: Engine, log: Logger, limits: Request
   const path = (req.url ?? '').split('?')[0] ?? '';
   let status = 200;
   let answer: object;
+  let volume: string | undefined;
   try {
     const route = ROUTES[path];
     if (!route) throw new HttpFailure(404, `unknown endpoint ${path.slice(0, 100)}`);
     if (req.method !== 'POST') throw new HttpFailure(405, `${path} takes POST, not ${req.method}`);
     const body = await readBody(req, limits.maxBodyBytes);
     const request = decodeRequest(body);
+    volume = request.Name;
     const run = route(engine, request);
     work.add(run);
     answer = (await withTimeout(run, limits.timeoutMs, path, log)).body;
@@ -62,8 +64,9 @@ export async function handleRequest(engine: Engine, log: Logger, limits: Request
   if (status === 413) res.setHeader('Connection', 'close');
   send(res, status, answer);
   const ms = Math.round((performance.now() - started) * 10) / 10;
-  if (status === 200) log.debug(`${path} answered`, { status, ms });
-  else log.info(`${path} failed`, { status, ms, error: (answer as { Err: string }).Err });
+  const fields = volume === undefined ? { status, ms } : { volume, status, ms };
+  if (status === 200) log.debug(`${path} answered`, fields);
+  else log.info(`${path} failed`, { ...fields, error: (answer as { Err: string }).Err });
 }
 
 /** Waits for the route at most `timeoutMs`; a late success is undone, since the caller was told it failed. */

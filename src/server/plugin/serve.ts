@@ -33,11 +33,11 @@ export async function servePlugin(engine: Engine, opts: ServeOptions): Promise<v
   // Podman closes a connection as soon as it has the status line; a reset socket is not an error here.
   server.on('clientError', (_err: Error, socket: Socket) => socket.destroy());
   server.on('connection', (socket: Socket) => socket.on('error', () => undefined));
-  if (opts.signal.aborted) return;
   const owned = await listen(server, opts);
-  opts.log.info(`plugin ${opts.name} listening on ${opts.listener.path ?? `descriptor ${'fd' in opts.listener ? opts.listener.fd : ''}`}`);
+  opts.log.info(`plugin ${opts.name} listening on ${'fd' in opts.listener ? `descriptor ${opts.listener.fd}` : opts.listener.path}`);
   opts.onListening?.();
-  await new Promise<void>((resolve) => opts.signal.addEventListener('abort', () => resolve(), { once: true }));
+  // A signal may have come while the socket was being set up.
+  await new Promise<void>((resolve) => (opts.signal.aborted ? resolve() : opts.signal.addEventListener('abort', () => resolve(), { once: true })));
   opts.log.info(`plugin ${opts.name} stopping: finishing ${requests.size()} request(s) in flight`);
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
