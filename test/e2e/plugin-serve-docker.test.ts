@@ -15,8 +15,7 @@ import { startServer, type Server } from './plugin-serve-support.ts';
 const MiB = 2 ** 20;
 const IMAGE = 'vol-busybox:latest';
 // Docker finds plugins only by socket name in this directory; the name is unique per run.
-// Volumes are given as `-v NAME:/data:rw`: docker 20.10's CLI took `-v NAME:/data` for an anonymous
-// volume at the container path "/NAME:/data" here.
+// Volume names are longer than one letter: docker's CLI reads `-v v:/data` as a Windows drive path.
 const PLUGIN_DIR = '/run/docker/plugins';
 const NAME = `voltest${randomBytes(4).toString('hex')}`;
 
@@ -103,7 +102,7 @@ describe('vol plugin serve with Docker as the client', () => {
     try {
       if (!skipped) {
         docker('rm', '-f', 'holder', 'keeper');
-        docker('volume', 'rm', '-f', 'v', 'kept', 'fromvol');
+        docker('volume', 'rm', '-f', 'dv', 'kept', 'fromvol');
       }
       await server?.stop();
     } finally {
@@ -119,28 +118,28 @@ describe('vol plugin serve with Docker as the client', () => {
 
   test('docker volume create -d vol -o size=20M: a container stops at 20 MiB; data carries over to the next', (t) => {
     if (skipped) return t.skip(skipped);
-    assert.equal(dk('volume', 'create', '-d', NAME, '-o', 'size=20M', 'v'), 'v\n');
-    assert.equal(vol(root, ['ls', '-q']).stdout, 'v\n');
-    const dd = docker('run', '--rm', '--network', 'none', '-v', 'v:/data:rw', IMAGE, 'sh', '-c', 'dd if=/dev/zero of=/data/f bs=1M count=40');
+    assert.equal(dk('volume', 'create', '-d', NAME, '-o', 'size=20M', 'dv'), 'dv\n');
+    assert.equal(vol(root, ['ls', '-q']).stdout, 'dv\n');
+    const dd = docker('run', '--rm', '--network', 'none', '-v', 'dv:/data', IMAGE, 'sh', '-c', 'dd if=/dev/zero of=/data/f bs=1M count=40');
     assert.notEqual(dd.code, 0, dd.stderr);
-    const written = statSync(join(root, 'volumes', 'v', '_data', 'f')).size;
+    const written = statSync(join(root, 'volumes', 'dv', '_data', 'f')).size;
     assert.ok(written >= 18 * MiB && written <= 21 * MiB, `wrote ${written} bytes`);
-    assert.deepEqual(holdersOf('v'), []);
-    assert.equal(docker('run', '--rm', '--network', 'none', '-v', 'v:/data:rw', IMAGE, 'sh', '-c', 'rm /data/f && echo hi > /data/msg').code, 0);
-    assert.equal(dk('run', '--rm', '--network', 'none', '-v', 'v:/data:rw', IMAGE, 'cat', '/data/msg'), 'hi\n');
+    assert.deepEqual(holdersOf('dv'), []);
+    assert.equal(docker('run', '--rm', '--network', 'none', '-v', 'dv:/data', IMAGE, 'sh', '-c', 'rm /data/f && echo hi > /data/msg').code, 0);
+    assert.equal(dk('run', '--rm', '--network', 'none', '-v', 'dv:/data', IMAGE, 'cat', '/data/msg'), 'hi\n');
   });
 
   test('while a container runs, vol rm exits 2 and docker volume rm fails; afterwards docker volume rm removes it from vol', async (t) => {
     if (skipped) return t.skip(skipped);
-    dk('run', '-d', '--name', 'holder', '--network', 'none', '-v', 'v:/data:rw', IMAGE, 'sh', '-c', 'while :; do sleep 1; done');
-    await waitFor('a holder', () => holdersOf('v').length === 1);
-    const rm = vol(root, ['rm', 'v']);
+    dk('run', '-d', '--name', 'holder', '--network', 'none', '-v', 'dv:/data', IMAGE, 'sh', '-c', 'while :; do sleep 1; done');
+    await waitFor('a holder', () => holdersOf('dv').length === 1);
+    const rm = vol(root, ['rm', 'dv']);
     assert.equal(rm.code, 2, rm.stderr);
-    assert.match(rm.stderr, /^Error: volume v is being used by/m);
-    assert.notEqual(docker('volume', 'rm', 'v').code, 0);
+    assert.match(rm.stderr, /^Error: volume dv is being used by/m);
+    assert.notEqual(docker('volume', 'rm', 'dv').code, 0);
     dk('rm', '-f', 'holder');
-    await waitFor('the holder to go', () => holdersOf('v').length === 0);
-    assert.equal(dk('volume', 'rm', 'v'), 'v\n');
+    await waitFor('the holder to go', () => holdersOf('dv').length === 0);
+    assert.equal(dk('volume', 'rm', 'dv'), 'dv\n');
     assert.equal(vol(root, ['ls', '-q']).stdout, '');
   });
 
@@ -149,7 +148,7 @@ describe('vol plugin serve with Docker as the client', () => {
     assert.equal(vol(root, ['create', 'fromvol']).code, 0);
     assert.match(dk('volume', 'ls', '--format', '{{.Driver}} {{.Name}}'), new RegExp(`^${NAME} fromvol$`, 'm'));
     dk('volume', 'create', '-d', NAME, 'kept');
-    dk('run', '-d', '--name', 'keeper', '--network', 'none', '-v', 'kept:/data:rw', IMAGE, 'sh', '-c', 'echo before > /data/k; while :; do sleep 1; done');
+    dk('run', '-d', '--name', 'keeper', '--network', 'none', '-v', 'kept:/data', IMAGE, 'sh', '-c', 'echo before > /data/k; while :; do sleep 1; done');
     await waitFor('a holder', () => holdersOf('kept').length === 1);
     server!.child.kill('SIGKILL');
     await server!.done;
@@ -157,7 +156,7 @@ describe('vol plugin serve with Docker as the client', () => {
     assert.equal(holdersOf('kept').length, 1);
     dk('rm', '-f', 'keeper');
     await waitFor('the holder to go', () => holdersOf('kept').length === 0);
-    assert.equal(dk('run', '--rm', '--network', 'none', '-v', 'kept:/data:rw', IMAGE, 'cat', '/data/k'), 'before\n');
+    assert.equal(dk('run', '--rm', '--network', 'none', '-v', 'kept:/data', IMAGE, 'cat', '/data/k'), 'before\n');
     assert.ok(existsSync(join(root, 'volumes', 'kept')));
   });
 });
