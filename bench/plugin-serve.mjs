@@ -120,19 +120,25 @@ try {
   const mounts = serverTimes('/VolumeDriver.Mount', logFrom);
   const unmounts = serverTimes('/VolumeDriver.Unmount', logFrom);
 
-  // The same endpoints without Podman: 8 clients at once, each Mount+Unmount on its own ID.
+  // The same endpoints without Podman: 8 clients at once, each Mount+Unmount on its own ID, on
+  // their own volumes (bv0..bv7) and all on one volume (where each waits for the others' locks).
   podman(['volume', 'create', '--driver', 'vol', 'bshared']);
-  const direct = { mount: [], unmount: [] };
-  await Promise.all(Array.from({ length: CONCURRENT }, async (_, c) => {
-    for (let i = 0; i < DIRECT; i++) {
-      let t = process.hrtime.bigint();
-      await post('/VolumeDriver.Mount', { Name: 'bshared', ID: `client${c}` });
-      direct.mount.push(Number(process.hrtime.bigint() - t) / 1e6);
-      t = process.hrtime.bigint();
-      await post('/VolumeDriver.Unmount', { Name: 'bshared', ID: `client${c}` });
-      direct.unmount.push(Number(process.hrtime.bigint() - t) / 1e6);
-    }
-  }));
+  const direct = async (volumeOf) => {
+    const out = { mount: [], unmount: [] };
+    await Promise.all(Array.from({ length: CONCURRENT }, async (_, c) => {
+      for (let i = 0; i < DIRECT; i++) {
+        let t = process.hrtime.bigint();
+        await post('/VolumeDriver.Mount', { Name: volumeOf(c), ID: `client${c}` });
+        out.mount.push(Number(process.hrtime.bigint() - t) / 1e6);
+        t = process.hrtime.bigint();
+        await post('/VolumeDriver.Unmount', { Name: volumeOf(c), ID: `client${c}` });
+        out.unmount.push(Number(process.hrtime.bigint() - t) / 1e6);
+      }
+    }));
+    return out;
+  };
+  const own = await direct((c) => volNames[c]);
+  const shared = await direct(() => 'bshared');
 
   const vr = median(runs.vol);
   const lr = median(runs.local);
@@ -140,8 +146,10 @@ try {
   table(['what', 'median', 'n'], [
     ['Mount (server side, under 8 concurrent containers)', fmtMs(median(mounts)), mounts.length],
     ['Unmount (server side, under 8 concurrent containers)', fmtMs(median(unmounts)), unmounts.length],
-    [`Mount (HTTP round trip, ${CONCURRENT} clients, one volume)`, fmtMs(median(direct.mount)), direct.mount.length],
-    [`Unmount (HTTP round trip, ${CONCURRENT} clients, one volume)`, fmtMs(median(direct.unmount)), direct.unmount.length],
+    [`Mount (HTTP round trip, ${CONCURRENT} clients, a volume each)`, fmtMs(median(own.mount)), own.mount.length],
+    [`Unmount (HTTP round trip, ${CONCURRENT} clients, a volume each)`, fmtMs(median(own.unmount)), own.unmount.length],
+    [`Mount (HTTP round trip, ${CONCURRENT} clients, one volume)`, fmtMs(median(shared.mount)), shared.mount.length],
+    [`Unmount (HTTP round trip, ${CONCURRENT} clients, one volume)`, fmtMs(median(shared.unmount)), shared.unmount.length],
     ['podman run --rm -v VOL:/data (driver vol)', fmtMs(vr), runs.vol.length],
     ['podman run --rm -v VOL:/data (driver local)', fmtMs(lr), runs.local.length],
   ]);
