@@ -128,6 +128,17 @@ describe('vol plugin serve with Podman as the client', () => {
     assert.equal(existsSync(join(root, 'volumes', 'v')), false);
   });
 
+  test('podman volume create -o o=uid=1000,gid=1000: Podman adds UID and GID, and the volume is owned by 1000:1000', (t) => {
+    if (skipped) return t.skip(skipped);
+    pm('volume', 'create', '--driver', 'vol', '-o', 'o=uid=1000,gid=1000', 'owned');
+    assert.equal(vol(root, ['inspect', '--format', '{{.UID}}:{{.GID}} {{.Options.UID}} {{.Options.o}}', 'owned']).stdout, '1000:1000 1000 uid=1000,gid=1000\n');
+    const data = statSync(join(root, 'volumes', 'owned', '_data'));
+    assert.deepEqual([data.uid, data.gid], [1000, 1000]);
+    const r = ctrRun('-v', 'owned:/data', IMAGE, 'stat', '-c', '%u:%g', '/data');
+    assert.deepEqual([r.code, r.stdout], [0, '1000:1000\n'], r.stderr);
+    assert.equal(pm('volume', 'rm', 'owned'), 'owned\n');
+  });
+
   test('podman volume reload sees volumes made with vol create', (t) => {
     if (skipped) return t.skip(skipped);
     assert.equal(vol(root, ['create', '-o', 'size=8M', 'fromvol']).code, 0);

@@ -73,7 +73,7 @@ function importImage(dir: string, busybox: string, run: (args: readonly string[]
   mkdirSync(join(rootfs, 'bin'), { recursive: true });
   mkdirSync(join(rootfs, 'tmp'));
   copyFileSync(busybox, join(rootfs, 'bin', 'busybox'));
-  for (const applet of ['sh', 'dd', 'cat', 'ls', 'rm', 'sleep', 'echo', 'sync']) symlinkSync('busybox', join(rootfs, 'bin', applet));
+  for (const applet of ['sh', 'dd', 'cat', 'ls', 'rm', 'sleep', 'echo', 'stat']) symlinkSync('busybox', join(rootfs, 'bin', applet));
   const tarball = join(dir, 'rootfs.tar');
   const tar = spawnSync('tar', ['-C', rootfs, '-cf', tarball, '.'], { encoding: 'utf8' });
   if (tar.status !== 0) throw new Error(`building the image tarball failed: ${tar.stderr}`);
