@@ -2,7 +2,9 @@ import type { Readable, Writable } from 'node:stream';
 import { noSuchVolume, resolveVolume } from './lookup.ts';
 import { toInspect, type VolumeCreateOptions, type VolumeInspect, type VolumeRmOptions, type VolumeRmReport } from './model.ts';
 import { gatherInfo, type VolInfo } from './info.ts';
+import { mountCounted, unmountCounted } from './counted-holders.ts';
 import { isLive } from './holders.ts';
+import type { Logger } from './log.ts';
 import { pluginStatuses } from './plugin-status.ts';
 import { inspectWithQuota } from './quota.ts';
 import type { VolumeEvent } from './events.ts';
@@ -117,6 +119,26 @@ export class Engine {
   /** `vol unmount [--holder ID]`. */
   unmount(name: string, holderId?: string): Promise<void> {
     return unmountVolume(this.rt, name, holderId);
+  }
+
+  /** Plugin-protocol Mount: caller `id` becomes a holder, counted per call; returns the mountpoint. */
+  mountCounted(name: string, id: string): Promise<string> {
+    return mountCounted(this.rt, name, id);
+  }
+
+  /** Plugin-protocol Unmount: takes back one mount of caller `id`; false when it held none. */
+  unmountCounted(name: string, id: string): Promise<boolean> {
+    return unmountCounted(this.rt, name, id);
+  }
+
+  /** The runtime's logger (servers log through it). */
+  get log(): Logger {
+    return this.rt.log;
+  }
+
+  /** Replaces the runtime's logger, so that the engine's own messages follow a server's log format. */
+  useLog(log: Logger): void {
+    this.rt.log = log;
   }
 
   /** `vol export`: a tar of the volume's data to the stream `out()` opens once the volume is found. */
