@@ -12,8 +12,8 @@ export interface LabelCondition {
 
 /** Which volumes `list` returns. */
 export interface VolumeListQuery {
-  /** Volumes that have at least one of these labels (OR). */
-  anyLabel?: LabelCondition[];
+  /** Volumes that have every one of these labels (AND); any number of conditions, one bound parameter. */
+  allLabels?: readonly LabelCondition[];
   /** Include rows that are being created or removed (default: ready only). */
   includeTransient?: boolean;
 }

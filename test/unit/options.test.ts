@@ -24,9 +24,9 @@ test('o= size, inodes, noquota and timeout are taken out of o', () => {
   assert.deepEqual(parseLocalOptions({ o: 'noquota' }).options, { NOQUOTA: 'true' });
 });
 
-test('top-level uid/gid/size act like the o= ones and keep their key as typed', () => {
-  const s = parseLocalOptions({ SIZE: '2M', Uid: '5', gid: '6' });
-  assert.deepEqual(s.options, { SIZE: '2M', Uid: '5', gid: '6' });
+test('top-level uid/gid/size act like the o= ones and are stored under the same key', () => {
+  const s = parseLocalOptions({ size: '2M', Uid: '5', gid: '6' });
+  assert.deepEqual(s.options, { SIZE: '2M', UID: '5', GID: '6' });
   assert.equal(s.size, 2 * 1024 ** 2);
   assert.equal(s.uid, 5);
   assert.equal(s.gid, 6);
