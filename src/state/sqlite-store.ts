@@ -91,6 +91,10 @@ class SqliteVolumeStore implements VolumeStore {
     return this.log.read(q);
   }
 
+  eventVolumes(prefix: string, limit: number): string[] {
+    return this.log.volumesWithPrefix(prefix, limit);
+  }
+
   lastEventId(): number {
     return this.log.lastId();
   }
