@@ -69,8 +69,8 @@ export class EventLog {
   *read(q: EventQuery): Generator<VolumeEvent> {
     const where: string[] = [];
     const params: unknown[] = [];
-    if (q.sinceNs !== undefined) (where.push('time_ns >= ?'), params.push(q.sinceNs));
-    if (q.untilNs !== undefined) (where.push('time_ns <= ?'), params.push(q.untilNs));
+    if (q.sinceNs !== undefined) (where.push('time_ns >= ?'), params.push(toInt64(q.sinceNs)));
+    if (q.untilNs !== undefined) (where.push('time_ns <= ?'), params.push(toInt64(q.untilNs)));
     if (q.afterId !== undefined) (where.push('id > ?'), params.push(q.afterId));
     // An empty list of types selects nothing (filters that no kind satisfies), not everything.
     if (q.types) (where.push(q.types.length ? `type IN (${q.types.map(() => '?').join(',')})` : '0'), params.push(...q.types));
@@ -90,4 +90,11 @@ export class EventLog {
       };
     }
   }
+}
+
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** A bound clamped to what the column can hold: every stored time lies within it, so comparisons stay exact. */
+function toInt64(ns: bigint): bigint {
+  return ns > INT64_MAX ? INT64_MAX : ns < -INT64_MAX ? -INT64_MAX : ns;
 }
