@@ -22,7 +22,7 @@ export const registerEvents: Register = (program, { ctx, finish }) => {
     .command('events')
     .description('Show volume events (create, remove, mount, unmount, prune, reload, import, export)')
     .option('--since <time>', 'events at or after: Unix seconds, RFC 3339, 2006-01-02, or a duration such as 10m')
-    .option('--until <time>', 'events at or before (same syntax)')
+    .option('--until <time>', 'events at or before (same syntax; a duration counts forward from now, as in Podman)')
     .option('-f, --filter <key=value>', 'type= or event= (create, remove…), volume=NAME or unique prefix, label=K[=V] (repeatable; same key OR-ed)', collect, [])
     .option('--format <format>', 'json (one object per line), or a Go template such as {{.Type}} {{.Volume}}')
     .option('--follow', 'keep printing new events until interrupted (or until --until passes)')
