@@ -16,7 +16,8 @@ export interface EventsOptions {
   signal?: AbortSignal;
 }
 
-const FILTER_KEYS = new Set(['type', 'event', 'volume', 'label']);
+// podman: status= is the older spelling of event=.
+const FILTER_KEYS = new Set(['type', 'event', 'status', 'volume', 'label']);
 /** How often a follower looks for new events when the file watch says nothing (a safety net). */
 const FOLLOW_POLL_MS = 1000;
 
@@ -96,9 +97,9 @@ function compileQuery(rt: Runtime, opts: EventsOptions): { query: EventQuery; la
     const eq = f.indexOf('=');
     const key = eq < 0 ? f : f.slice(0, eq);
     if (eq < 0) throw new VolError('INVALID_ARG', `invalid filter ${JSON.stringify(f)}: expected KEY=VALUE`);
-    if (!FILTER_KEYS.has(key)) throw new VolError('INVALID_ARG', `${JSON.stringify(key)} is an invalid event filter (use type, event, volume or label)`);
+    if (!FILTER_KEYS.has(key)) throw new VolError('INVALID_ARG', `${JSON.stringify(key)} is an invalid event filter (use type, event, status, volume or label)`);
     const value = f.slice(eq + 1);
-    if (key === 'type' || key === 'event') kinds.set(key, [...(kinds.get(key) ?? []), ...eventKinds(key, value)]);
+    if (key === 'type' || key === 'event' || key === 'status') kinds.set(key, [...(kinds.get(key) ?? []), ...eventKinds(key, value)]);
     else if (key === 'volume') volumes.push(resolveEventVolume(rt, value));
     else {
       const leq = value.indexOf('=');
@@ -111,7 +112,7 @@ function compileQuery(rt: Runtime, opts: EventsOptions): { query: EventQuery; la
   return { query, labels };
 }
 
-/** The kinds `type=`/`event=` VALUE selects: one, or all of them for Podman's `type=volume`. */
+/** The kinds `type=`/`event=`/`status=` VALUE selects: one, or all of them for Podman's `type=volume`. */
 function eventKinds(key: string, value: string): readonly string[] {
   if ((EVENT_TYPES as readonly string[]).includes(value)) return [value];
   // podman: type= names the object (container, image, volume…) and event= the action; every vol event is a volume event.

@@ -54,6 +54,7 @@ describe('events filters and flags', () => {
     assert.deepEqual(brief('--filter', 'event=remove', '--filter', 'event=create'), ['create a', 'remove a']);
     assert.deepEqual(brief('--filter', 'type=volume', '--filter', 'event=create'), ['create a']);
     assert.deepEqual(brief('--filter', 'type=remove', '--filter', 'event=create'), []);
+    assert.deepEqual(brief('--filter', 'status=remove'), ['remove a']);
     assertFails(vol(root(), ['events', '--filter', 'event=start']), 125, ['invalid event event "start"']);
     assertFails(vol(root(), ['events', '--filter', 'colour=red']), 125, ['"colour" is an invalid event filter']);
   });

@@ -23,7 +23,7 @@ export const registerEvents: Register = (program, { ctx, finish }) => {
     .description('Show volume events (create, remove, mount, unmount, prune, reload, import, export)')
     .option('--since <time>', 'events at or after: Unix seconds, RFC 3339, 2006-01-02, or a duration such as 10m')
     .option('--until <time>', 'events at or before (same syntax; a duration counts forward from now, as in Podman)')
-    .option('-f, --filter <key=value>', 'type= or event= (create, remove…), volume=NAME or unique prefix, label=K[=V] (repeatable; same key OR-ed)', collect, [])
+    .option('-f, --filter <key=value>', 'type=, event= or status= (create, remove…), volume=NAME or unique prefix, label=K[=V] (repeatable; same key OR-ed)', collect, [])
     .option('--format <format>', 'json (one object per line), or a Go template such as {{.Type}} {{.Volume}}')
     .option('--follow', 'keep printing new events until interrupted (or until --until passes)')
     .option('--stream [bool]', 'true: the same as --follow; false (the default): print the stored events and exit')
