@@ -18,5 +18,5 @@ export function listVolumes(rt: Runtime, filterArgs: readonly string[]): VolumeR
       return (holders.get(name) ?? []).some(isLive);
     },
   });
-  return rt.store.list({ anyLabel: filter.anyLabel }).filter(filter.matches);
+  return rt.store.list({ allLabels: filter.allLabels }).filter(filter.matches);
 }

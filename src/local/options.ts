@@ -11,25 +11,29 @@ function invalid(message: string): VolError {
 }
 
 /**
- * Validates local-driver options (keys compared case-insensitively, values kept verbatim) and
- * extracts what create enforces: owner, size, inodes, noquota, plugin timeout.
+ * Validates local-driver options (keys compared case-insensitively and stored in one spelling,
+ * values kept verbatim) and extracts what create enforces: owner, size, inodes, noquota, plugin
+ * timeout.
  */
 export function parseLocalOptions(raw: Record<string, string>): LocalDriverSettings {
   const out: LocalDriverSettings = { options: {}, noQuota: false };
   for (const [key, value] of Object.entries(raw)) {
     const lower = key.toLowerCase();
+    // Keys are stored in one spelling, whatever the case typed: the documented lower-case keys,
+    // and for the limits the upper-case key Podman records for the same sub-option of o=.
     if (lower === 'o') {
       const kept = parseMountOptions(value, out);
-      if (kept.length > 0) out.options[key] = kept.join(',');
+      if (out.options.o) kept.unshift(out.options.o);
+      if (kept.length > 0) out.options.o = kept.join(',');
     } else if (PLAIN_KEYS.has(lower)) {
-      out.options[key] = value;
+      out.options[lower] = value;
       if (lower === 'type') out.type = value;
       if (lower === 'device') out.device = value;
     } else if (LIMIT_KEYS.has(lower)) {
-      // podman: a top-level uid/gid/size/inodes/noquota is accepted and silently ignored there;
-      // vol enforces it exactly like the same sub-option inside o=.
+      // podman: a top-level uid/gid/size/inodes/noquota is accepted and silently ignored there
+      // (and kept as typed); vol enforces and records it exactly like the same sub-option of o=.
       applyLimit(lower, value, out);
-      out.options[key] = value;
+      out.options[lower.toUpperCase()] = lower === 'noquota' ? 'true' : value;
     } else {
       throw invalid(`invalid mount option ${key} for driver 'local'`);
     }

@@ -91,6 +91,10 @@ class SqliteVolumeStore implements VolumeStore {
     return this.log.read(q);
   }
 
+  eventVolumes(prefix: string, limit: number): string[] {
+    return this.log.volumesWithPrefix(prefix, limit);
+  }
+
   lastEventId(): number {
     return this.log.lastId();
   }
@@ -193,14 +197,17 @@ class SqliteVolumeStore implements VolumeStore {
     const where: string[] = [];
     const params: unknown[] = [];
     if (!query.includeTransient) where.push(`v.status = 'ready'`);
-    if (query.anyLabel && query.anyLabel.length > 0) {
-      const alts = query.anyLabel.map((c) => {
-        params.push(c.key);
-        if (c.value === undefined) return 'l.key = ?';
-        params.push(c.value);
-        return '(l.key = ? AND l.value = ?)';
-      });
-      where.push(`EXISTS (SELECT 1 FROM volume_labels l WHERE l.volume = v.name AND (${alts.join(' OR ')}))`);
+    if (query.allLabels && query.allLabels.length > 0) {
+      // The conditions travel as one JSON array, joined against the (key, value) index: any number
+      // of them is one parameter and one join, never an expression per condition (SQLite caps
+      // expression depth at 1000 and parameters at 32766).
+      where.push(`v.name IN (SELECT l.volume FROM json_each(?) c
+        JOIN volume_labels l ON l.key = json_extract(c.value, '$[0]')
+          AND (json_extract(c.value, '$[1]') IS NULL OR l.value = json_extract(c.value, '$[1]'))
+        GROUP BY l.volume HAVING COUNT(*) = ?)`);
+      // Each condition matches at most one label row of a volume (its key is unique there), so
+      // the count of joined rows says whether all of them hold.
+      params.push(JSON.stringify(query.allLabels.map((c) => [c.key, c.value ?? null])), query.allLabels.length);
     }
     const sql = `SELECT v.* FROM volumes v ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY v.name`;
     return (this.db.prepare(sql).all(...params) as VolumeRow[]).map(rowToRecord);

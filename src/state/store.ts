@@ -12,8 +12,8 @@ export interface LabelCondition {
 
 /** Which volumes `list` returns. */
 export interface VolumeListQuery {
-  /** Volumes that have at least one of these labels (OR). */
-  anyLabel?: LabelCondition[];
+  /** Volumes that have every one of these labels (AND); any number of conditions, one bound parameter. */
+  allLabels?: readonly LabelCondition[];
   /** Include rows that are being created or removed (default: ready only). */
   includeTransient?: boolean;
 }
@@ -48,6 +48,8 @@ export interface VolumeStore {
   appendEvent(event: VolumeEvent): void;
   /** Events matching `q`, oldest first, streamed row by row. */
   events(q: EventQuery): Iterable<VolumeEvent>;
+  /** Volume names in stored events: `prefix` itself when it has events, else at most `limit` that start with it. */
+  eventVolumes(prefix: string, limit: number): string[];
   /** The id of the newest event (0 when none). */
   lastEventId(): number;
   /** Ready volumes sorted by name (plus transient ones when asked). */

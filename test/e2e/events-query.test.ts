@@ -94,7 +94,9 @@ describe('events: time bounds', () => {
     assert.deepEqual(names('--since', '1h'), ['old', 'new']);
     assert.deepEqual(names('--since', '10m'), ['old', 'new']);
     assert.deepEqual(names('--since', '1h30m', '--until', '0s'), ['old', 'new']);
-    assert.deepEqual(names('--until', '1h'), []);
+    // As in Podman, a duration in --until counts forward from now.
+    assert.deepEqual(names('--until', '1h'), ['old', 'new']);
+    assert.deepEqual(names('--until', '-1h'), []);
     assert.deepEqual(names('--since', '0s'), []);
     assert.deepEqual(names('--since', String(cut)), ['new']);
     assert.deepEqual(names('--until', String(cut)), ['old']);

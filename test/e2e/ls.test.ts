@@ -165,10 +165,11 @@ describe('ls filters', () => {
     assert.deepEqual(filtered('after=meta'), []);
   });
 
-  test('values of one key are OR-ed, different keys AND-ed', () => {
+  test('values of one key are OR-ed (label= AND-ed), different keys AND-ed', () => {
     setupFilterVolumes();
     assert.deepEqual(filtered('name=^web', 'name=^db'), ['db1', 'web1']);
-    assert.deepEqual(filtered('label=app=web', 'label=app=db'), ['db1', 'web1']);
+    assert.deepEqual(filtered('label=app=web', 'label=app=db'), []);
+    assert.deepEqual(filtered('label=app=web', 'label=tier'), ['web1']);
     assert.deepEqual(filtered('label=app', 'opt=o=nodev'), ['web1']);
     assert.deepEqual(filtered('name=1', 'label!=app=web'), ['db1']);
     assert.deepEqual(filtered('name=^web', 'name=^cache', 'opt=type'), ['cache']);

@@ -45,13 +45,13 @@ test('each filter key selects exactly its volumes', () => {
 test('values of one key are OR-ed, different keys AND-ed', () => {
   assert.deepEqual(select('name=app1', 'name=cache'), ['app1', 'cache']);
   assert.deepEqual(select('label=app', 'name=2'), ['app2']);
-  assert.deepEqual(select('label=app=web', 'label=app=db', 'until=150m'), ['app1']);
+  assert.deepEqual(select('label=app=web', 'label=tier', 'until=150m'), ['app1']);
 });
 
 test('label filters without globs are handed to the store index', () => {
   const f = compileFilters(parseFilterArgs(['label=a=1', 'label=b']), { now: NOW, createdAtOf: () => undefined, inUse: () => false });
-  assert.deepEqual(f.anyLabel, [{ key: 'a', value: '1' }, { key: 'b' }]);
-  assert.equal(compileFilters(parseFilterArgs(['label=a*']), { now: NOW, createdAtOf: () => undefined, inUse: () => false }).anyLabel, undefined);
+  assert.deepEqual(f.allLabels, [{ key: 'a', value: '1' }, { key: 'b' }]);
+  assert.equal(compileFilters(parseFilterArgs(['label=a*']), { now: NOW, createdAtOf: () => undefined, inUse: () => false }).allLabels, undefined);
 });
 
 test('malformed filters are refused naming what was wrong', () => {

@@ -24,9 +24,12 @@ test('o= size, inodes, noquota and timeout are taken out of o', () => {
   assert.deepEqual(parseLocalOptions({ o: 'noquota' }).options, { NOQUOTA: 'true' });
 });
 
-test('top-level uid/gid/size act like the o= ones and keep their key as typed', () => {
-  const s = parseLocalOptions({ SIZE: '2M', Uid: '5', gid: '6' });
-  assert.deepEqual(s.options, { SIZE: '2M', Uid: '5', gid: '6' });
+test('top-level uid/gid/size act like the o= ones and are stored under the same key', () => {
+  const s = parseLocalOptions({ size: '2M', Uid: '5', gid: '6' });
+  assert.deepEqual(s.options, { SIZE: '2M', UID: '5', GID: '6' });
+  // Two spellings of o= are one key: their mount options are joined, not one lost.
+  assert.deepEqual(parseLocalOptions({ O: 'nodev', o: 'noexec,size=1M', Type: 'tmpfs' }).options, { o: 'nodev,noexec', SIZE: '1M', type: 'tmpfs' });
+  assert.deepEqual(parseLocalOptions({ NoQuota: 'x' }).options, { NOQUOTA: 'true' });
   assert.equal(s.size, 2 * 1024 ** 2);
   assert.equal(s.uid, 5);
   assert.equal(s.gid, 6);

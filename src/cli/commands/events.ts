@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { VolError } from '../../core/errors.ts';
 import type { VolumeEvent } from '../../core/events.ts';
 import { compileTemplate } from '../template.ts';
 import { collect, type Register } from './shared.ts';
@@ -9,6 +10,7 @@ interface EventsFlags {
   filter: string[];
   format?: string;
   follow?: boolean;
+  stream?: string | boolean;
 }
 
 /** Output is written in chunks of about this size, so 100,000 events never sit in memory at once. */
@@ -20,25 +22,41 @@ export const registerEvents: Register = (program, { ctx, finish }) => {
     .command('events')
     .description('Show volume events (create, remove, mount, unmount, prune, reload, import, export)')
     .option('--since <time>', 'events at or after: Unix seconds, RFC 3339, 2006-01-02, or a duration such as 10m')
-    .option('--until <time>', 'events at or before (same syntax)')
-    .option('-f, --filter <key=value>', 'type=, volume= or label=K[=V] (repeatable; same key OR-ed)', collect, [])
+    .option('--until <time>', 'events at or before (same syntax; a duration counts forward from now, as in Podman)')
+    .option('-f, --filter <key=value>', 'type=, event= or status= (create, remove…), volume=NAME or unique prefix, label=K[=V] (repeatable; same key OR-ed)', collect, [])
     .option('--format <format>', 'json (one object per line), or a Go template such as {{.Type}} {{.Volume}}')
-    .option('--follow', 'keep printing new events until interrupted')
+    .option('--follow', 'keep printing new events until interrupted (or until --until passes)')
+    .option('--stream [bool]', 'true: the same as --follow; false (the default): print the stored events and exit')
     .action(async (flags: EventsFlags) => {
+      const follow = wantsFollow(flags);
       const render = renderer(flags.format);
       // A follower opens (and so creates) the database, so that it waits on a real one.
-      const engine = await ctx.engine(!flags.follow);
+      const engine = await ctx.engine(!follow);
       finish({
         stdout: '',
         errors: [],
         streams: async (io) => {
-          const signal = flags.follow ? io.interrupts() : undefined;
-          const events = engine.events({ since: flags.since, until: flags.until, filters: flags.filter, follow: flags.follow, signal });
-          await writeAll(io.stdoutBytes(), events, render, Boolean(flags.follow));
+          const signal = follow ? io.interrupts() : undefined;
+          const events = engine.events({ since: flags.since, until: flags.until, filters: flags.filter, follow, signal });
+          await writeAll(io.stdoutBytes(), events, render, follow);
         },
       });
     });
 };
+
+/** Whether to follow: --follow, or Podman's --stream (a bare --stream, or a Go boolean value). */
+function wantsFollow(flags: EventsFlags): boolean {
+  let stream: boolean | undefined;
+  if (flags.stream === true) stream = true;
+  else if (typeof flags.stream === 'string') {
+    if (/^(1|t|true)$/i.test(flags.stream)) stream = true;
+    else if (/^(0|f|false)$/i.test(flags.stream)) stream = false;
+    else throw new VolError('INVALID_ARG', `invalid --stream value ${JSON.stringify(flags.stream)}: expected true or false`);
+  }
+  // podman: events streams unless told --stream=false; vol prints the stored events unless told to follow.
+  if (flags.follow && stream === false) throw new VolError('INVALID_ARG', '--follow and --stream=false cannot be used together');
+  return Boolean(flags.follow) || stream === true;
+}
 
 async function writeAll(out: Writable, events: AsyncIterable<VolumeEvent>, render: (ev: VolumeEvent) => string, live: boolean): Promise<void> {
   let buf = '';
