@@ -1,0 +1,30 @@
+import { hostname } from 'node:os';
+import { createStderrLogger } from '../../config/logger.ts';
+import type { Register } from './shared.ts';
+
+interface CsiServeFlags {
+  endpoint?: string;
+  nodeId?: string;
+}
+
+/** `vol csi serve`: vol as a CSI driver (Identity, Controller and Node) on a unix socket, until interrupted. */
+export const registerCsi: Register = (program, { ctx, finish }) => {
+  const csi = program.command('csi').description('Serve vol volumes to Kubernetes, Nomad and Swarm over the Container Storage Interface');
+  csi
+    .command('serve')
+    .description('Serve the CSI Identity, Controller and Node services on a unix socket until interrupted')
+    .option('--endpoint <unix:///path>', 'socket to listen on (env CSI_ENDPOINT)')
+    .option('--node-id <id>', 'this node\'s id in topology and NodeGetInfo (default: the host name)')
+    .action(async (flags: CsiServeFlags) => {
+      const endpoint = flags.endpoint ?? process.env.CSI_ENDPOINT ?? 'unix:///run/vol/csi.sock';
+      const nodeId = flags.nodeId ?? hostname();
+      const engine = await ctx.engine(false);
+      // Loaded here so that no other command pays for gRPC.
+      const { serveCsi } = await import('../../server/csi/server.ts');
+      finish({
+        stdout: '',
+        errors: [],
+        streams: (io) => serveCsi(engine, { endpoint, nodeId, log: createStderrLogger(engine.config.logLevel), signal: io.interrupts() }),
+      });
+    });
+};
