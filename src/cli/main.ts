@@ -10,6 +10,7 @@ import { registerInfo } from './commands/info.ts';
 import { registerInspect } from './commands/inspect.ts';
 import { registerLs } from './commands/ls.ts';
 import { registerMount, registerUnmount } from './commands/mount.ts';
+import { registerNomadHostVolume } from './commands/nomad-host-volume.ts';
 import { registerPrune } from './commands/prune.ts';
 import { registerReload } from './commands/reload.ts';
 import { registerRm } from './commands/rm.ts';
@@ -18,7 +19,7 @@ import { CliContext } from './context.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import type { ByteIo, CommandResult } from './result.ts';
 
-const COMMANDS: Register[] = [registerCreate, registerRm, registerLs, registerInspect, registerExists, registerInfo, registerMount, registerUnmount, registerPrune, registerReload, registerExport, registerImport, registerEvents, registerCsi];
+const COMMANDS: Register[] = [registerCreate, registerRm, registerLs, registerInspect, registerExists, registerInfo, registerMount, registerUnmount, registerPrune, registerReload, registerExport, registerImport, registerEvents, registerCsi, registerNomadHostVolume];
 const GLOBAL_WITH_VALUE = new Set(['--root', '--config', '--volume-plugin', '--log-level']);
 
 /** Where main writes; the process streams in bin/vol, buffers in tests. */

@@ -18,6 +18,7 @@ import { pruneCandidates, pruneVolumes } from './volume-prune.ts';
 import type { VolumeRecord } from './model.ts';
 import type { SnapshotRecord } from './model-snapshot.ts';
 import { expandVolume } from './volume-expand.ts';
+import { ensureHostVolume } from './host-volume.ts';
 import { publishVolume, unpublishVolume, type PublishOptions } from './volume-publish.ts';
 import { createSnapshot, deleteSnapshot, listSnapshots, readySnapshot } from './volume-snapshot.ts';
 import { availableCapacity, volumeStats, type CapacityOptions, type VolumeStats } from './volume-stats.ts';
@@ -201,6 +202,11 @@ export class Engine {
   /** The ready snapshot `name`, or NO_SUCH_SNAPSHOT. */
   getSnapshot(name: string): SnapshotRecord {
     return readySnapshot(this.rt, name);
+  }
+
+  /** Creates (or finds) a volume for a scheduler and mounts it for `holder` where it is a mount; returns it and its path. */
+  hostVolume(opts: VolumeCreateOptions & { name: string }, holder: string): Promise<{ volume: VolumeRecord; path: string }> {
+    return ensureHostVolume(this.rt, opts, holder);
   }
 
   /** The configuration this engine runs with. */
