@@ -24,7 +24,17 @@ export const registerCsi: Register = (program, { ctx, finish }) => {
       finish({
         stdout: '',
         errors: [],
-        streams: (io) => serveCsi(engine, { endpoint, nodeId, log: createStderrLogger(engine.config.logLevel), signal: io.interrupts() }),
+        streams: async (io) => {
+          // proper-lockfile's signal-exit re-raises a signal that only its own listeners hear, which
+          // would kill the server in the middle of its shutdown: these keep one listener of ours.
+          const stay = () => {};
+          process.on('SIGINT', stay).on('SIGTERM', stay);
+          try {
+            await serveCsi(engine, { endpoint, nodeId, log: createStderrLogger(engine.config.logLevel), signal: io.interrupts() });
+          } finally {
+            process.off('SIGINT', stay).off('SIGTERM', stay);
+          }
+        },
       });
     });
 };
