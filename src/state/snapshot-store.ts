@@ -52,7 +52,7 @@ export class SqliteSnapshotStore implements SnapshotStore {
 
   transition(name: string, from: SnapshotStatus, to: SnapshotStatus, fields: { size?: number; quotaId?: string } = {}): boolean {
     return this.db
-      .transaction(() => this.stmts.transition.run(to, fields.size ?? null, fields.quotaId ?? null, name, from).changes === 1)
+      .transaction(() => this.stmts.transition.run({ to, size: fields.size ?? null, quota_id: fields.quotaId ?? null, name, from }).changes === 1)
       .immediate();
   }
 
@@ -74,8 +74,8 @@ export class SqliteSnapshotStore implements SnapshotStore {
 function prepare(db: Database.Database) {
   return {
     insert: db.prepare(`INSERT INTO snapshots (name, source_volume, path, created_at, size, status) VALUES (?, ?, ?, ?, ?, 'creating')`),
-    transition: db.prepare(`UPDATE snapshots SET status = ?1, size = COALESCE(?2, size), quota_id = COALESCE(?3, quota_id)
-      WHERE name = ?4 AND status = ?5`),
+    transition: db.prepare(`UPDATE snapshots SET status = @to, size = COALESCE(@size, size), quota_id = COALESCE(@quota_id, quota_id)
+      WHERE name = @name AND status = @from`),
     get: db.prepare('SELECT * FROM snapshots WHERE name = ?'),
     all: db.prepare('SELECT * FROM snapshots ORDER BY name'),
     bySource: db.prepare('SELECT * FROM snapshots WHERE source_volume = ? ORDER BY name'),

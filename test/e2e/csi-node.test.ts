@@ -9,7 +9,7 @@ import { CODE, refused, RW_CAP, startCsi, type CsiServer } from './csi-support.t
 const RO_CAP = { mount: {}, access_mode: { mode: 'SINGLE_NODE_READER_ONLY' } };
 
 function mountedAt(path: string): string | undefined {
-  const line = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').findLast((l) => l.split(' ')[4] === path);
+  const line = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4] === path).pop();
   return line?.split(' ')[5];
 }
 
