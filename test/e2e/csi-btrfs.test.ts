@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeLoopFs, type LoopFs } from '../helpers/loopfs.ts';
@@ -103,6 +103,29 @@ describe('vol csi serve on btrfs with quotas', () => {
     assert.equal(other.available_capacity, 0);
     for (const n of ['g1', 'g2', 'g3']) await csi.ok('Controller', 'DeleteVolume', { volume_id: n });
     assert.ok(Math.abs((await capacity()) - start) < 2 * MiB);
+  });
+
+  test('with [csi] overcommit = true, GetCapacity is the free space and limits may add up to more', async (t) => {
+    if (skip) return t.skip('btrfs-progs missing');
+    await csi.ok('Controller', 'CreateVolume', volume('held', 200 * MiB));
+    const strict = (await csi.ok('Controller', 'GetCapacity', {})).available_capacity as number;
+    const config = join(fs!.mnt, 'vol.toml');
+    writeFileSync(config, '[csi]\novercommit = true\n');
+    const dir = join(fs!.mnt, 'over');
+    mkdirSync(dir);
+    const loose = await startCsi(root, dir, { config });
+    try {
+      const free = (await loose.ok('Controller', 'GetCapacity', {})).available_capacity as number;
+      const st = statfsSync(join(root, 'volumes'));
+      assert.ok(Math.abs(free - st.bavail * st.bsize) < 2 * MiB, `${free} vs free ${st.bavail * st.bsize}`);
+      assert.ok(free - strict > 190 * MiB, `overcommit ${free} vs strict ${strict}`);
+      await loose.ok('Controller', 'CreateVolume', volume('beyond', strict + 50 * MiB));
+      refused(await csi.call('Controller', 'CreateVolume', volume('beyond2', strict + 50 * MiB)), CODE.RESOURCE_EXHAUSTED);
+      await loose.ok('Controller', 'DeleteVolume', { volume_id: 'beyond' });
+    } finally {
+      await loose.stop();
+    }
+    await csi.ok('Controller', 'DeleteVolume', { volume_id: 'held' });
   });
 
   test('a snapshot keeps its contents while the source changes; a volume made from it is a writable copy', async (t) => {
