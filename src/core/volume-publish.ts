@@ -67,18 +67,19 @@ export async function publishVolume(rt: Runtime, name: string, target: string, o
 
 /**
  * Undoes a publish at `target`: unmounts it, removes the directory, drops the holder, and removes
- * an ephemeral volume no one else holds. Unpublishing what is not published changes nothing.
+ * an ephemeral volume no one else holds. Unpublishing what is not published changes nothing, even
+ * once the volume is gone (an ephemeral one goes with its first unpublish, a forced rm takes any).
  */
 export async function unpublishVolume(rt: Runtime, name: string, target: string): Promise<void> {
   checkTarget(target);
   const rec = rt.store.get(name);
-  if (rec?.status !== 'ready') throw noSuchVolume(name);
   if (mountOptionsAt(target)) await unmountAt(target, name);
   try {
     rmdirSync(target);
   } catch (err) {
     if (errnoCode(err) !== 'ENOENT') throw new VolError('IO_FAILED', `removing ${target} after unpublishing volume ${name}: ${(err as Error).message}`, { volume: name, cause: err });
   }
+  if (rec?.status !== 'ready') return;
   const holder = publishHolder(target);
   if (rt.store.holdersOf(name).some((h) => h.id === holder)) await unmountVolume(rt, name, holder);
   if (rec.labels[EPHEMERAL_LABEL] === 'true' && rt.store.holdersOf(name).length === 0) {

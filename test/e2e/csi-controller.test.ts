@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeTemp, removeTemp, vol } from '../helpers/vol.ts';
@@ -28,6 +29,8 @@ describe('vol csi serve: identity and controller (plain file system)', () => {
     const types = caps.capabilities.map((c: any) => c.service?.type ?? `expansion:${c.volume_expansion?.type}`);
     assert.deepEqual(types.sort(), ['CONTROLLER_SERVICE', 'VOLUME_ACCESSIBILITY_CONSTRAINTS', 'expansion:ONLINE']);
     assert.deepEqual((await csi.ok('Identity', 'Probe')).ready, { value: true });
+    // Callers can have vol mount as root: only root may connect.
+    assert.equal(statSync(csi.socket).mode & 0o777, 0o600);
   });
 
   test('ControllerGetCapabilities, NodeGetInfo and NodeGetCapabilities', async () => {

@@ -76,7 +76,6 @@ describe('vol csi serve: node service', () => {
     refused(await csi.call('Node', 'NodePublishVolume', { volume_id: 'x', target_path: target }), CODE.INVALID_ARGUMENT);
     refused(await csi.call('Node', 'NodePublishVolume', { volume_id: 'x', target_path: target, volume_capability: RW_CAP }), CODE.NOT_FOUND);
     refused(await csi.call('Node', 'NodePublishVolume', { volume_id: 'x', target_path: target, volume_capability: { block: {}, access_mode: { mode: 'SINGLE_NODE_WRITER' } } }), CODE.FAILED_PRECONDITION);
-    refused(await csi.call('Node', 'NodeUnpublishVolume', { volume_id: 'x', target_path: target }), CODE.NOT_FOUND);
     refused(await csi.call('Node', 'NodeUnpublishVolume', { volume_id: 'x' }), CODE.INVALID_ARGUMENT);
     refused(await csi.call('Node', 'NodeGetVolumeStats', { volume_id: 'x', volume_path: target }), CODE.NOT_FOUND);
     refused(await csi.call('Node', 'NodeGetVolumeStats', { volume_id: 'x' }), CODE.INVALID_ARGUMENT);
@@ -97,6 +96,19 @@ describe('vol csi serve: node service', () => {
     assert.equal(bytes.total, 8 << 20);
     await csi.ok('Node', 'NodeUnpublishVolume', { volume_id: 'csi-eph1', target_path: target });
     assert.equal(vol(root, ['exists', 'csi-eph1']).code, 1);
+    assert.equal(existsSync(target), false);
+    // A repeated unpublish (its answer lost, say) still succeeds once the volume is gone.
+    await csi.ok('Node', 'NodeUnpublishVolume', { volume_id: 'csi-eph1', target_path: target });
+  });
+
+  test('after a forced rm of a published volume, unpublish still clears the target', async () => {
+    await csi.ok('Controller', 'CreateVolume', { name: 'forced', volume_capabilities: [RW_CAP] });
+    const target = join(pods, 'forced-target');
+    await csi.ok('Node', 'NodePublishVolume', { volume_id: 'forced', target_path: target, volume_capability: RW_CAP });
+    const rm = vol(root, ['rm', '-f', 'forced']);
+    assert.deepEqual([rm.code, rm.stdout], [0, 'forced\n'], rm.stderr);
+    await csi.ok('Node', 'NodeUnpublishVolume', { volume_id: 'forced', target_path: target });
+    assert.equal(mountedAt(target), undefined);
     assert.equal(existsSync(target), false);
   });
 

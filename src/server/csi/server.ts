@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { dirname, isAbsolute } from 'node:path';
 import type { sendUnaryData, ServerUnaryCall, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Engine } from '../../core/engine.ts';
@@ -50,6 +50,8 @@ export async function serveCsi(engine: Engine, opts: CsiServeOptions): Promise<v
       else resolve();
     });
   });
+  // Whoever can call the server can have vol mount and unmount as root: the socket is root's only.
+  chmodSync(path, 0o600);
   opts.log.info('serving CSI', { endpoint: `unix://${path}`, nodeId: opts.nodeId });
   if (!opts.signal.aborted) await new Promise((resolve) => opts.signal.addEventListener('abort', resolve, { once: true }));
   await new Promise<void>((resolve) => {
@@ -90,7 +92,7 @@ function implement(service: ServiceDefinition, handlers: Record<string, (req: ne
 
 /** Makes the socket's directory and clears a socket a previous server left behind (never any other file). */
 function prepareSocket(path: string): void {
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   try {
     if (!lstatSync(path).isSocket()) throw new VolError('INVALID_ARG', `cannot listen on ${path}: it exists and is not a socket`);
     unlinkSync(path);
