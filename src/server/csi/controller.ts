@@ -18,41 +18,7 @@ export function controllerHandlers(ctx: CsiContext) {
       return { capabilities: CAPABILITIES.map((type) => ({ rpc: { type } })) };
     },
 
-    async CreateVolume(req: CreateVolumeRequest) {
-      if (!req.name) throw invalid('name is required');
-      const why = unsupportedCapability(req.volume_capabilities);
-      if (why) throw invalid(why);
-      if (req.volume_content_source?.volume) throw invalid('creating a volume from another volume is not supported: snapshot it, then create from the snapshot');
-      const requisite = req.accessibility_requirements?.requisite ?? [];
-      if (requisite.length > 0 && !requisite.some((t) => onThisNode(t, nodeId))) {
-        throw new CsiError(CODE.RESOURCE_EXHAUSTED, `volumes can only be made on node ${nodeId}, which the requisite topology does not include`);
-      }
-      const size = sizeFromRange(req.capacity_range);
-      const { options, labels } = optionsFromParameters(req.parameters);
-      const snapshotId = req.volume_content_source?.snapshot?.snapshot_id || undefined;
-      return inFlight.run([`volume:${req.name}`], async () => {
-        const existing = engine.get(req.name);
-        if (existing) {
-          if (!sizeFits(existing.size, req.capacity_range)) {
-            throw new CsiError(CODE.ALREADY_EXISTS, `volume ${req.name} already exists with ${existing.size === undefined ? 'no size limit' : `a limit of ${existing.size} bytes`}, which the capacity_range asked for does not fit`);
-          }
-          return { volume: toCsiVolume(existing, nodeId, snapshotId) };
-        }
-        if (snapshotId !== undefined) {
-          const snap = engine.getSnapshot(snapshotId);
-          if (size !== undefined && size < snap.size) throw new CsiError(CODE.OUT_OF_RANGE, `snapshot ${snapshotId} holds ${snap.size} bytes, more than the ${size} asked for`);
-        }
-        if (size !== undefined) await checkRoom(ctx, size, typeOption(options));
-        const report = await engine.create({
-          name: req.name,
-          options: size === undefined ? options : { ...options, size: String(size) },
-          labels: { ...labels, [MANAGED_LABEL]: 'true' },
-          accounted: true,
-          fromSnapshot: snapshotId,
-        });
-        return { volume: toCsiVolume(report.volume, nodeId, snapshotId) };
-      });
-    },
+    CreateVolume: (req: CreateVolumeRequest) => createVolume(ctx, req),
 
     async DeleteVolume(req: { volume_id: string }) {
       if (!req.volume_id) throw invalid('volume_id is required');
@@ -102,6 +68,44 @@ export function controllerHandlers(ctx: CsiContext) {
       });
     },
   };
+}
+
+/** CreateVolume: checks the request, then one engine create (or the volume made before under that name). */
+async function createVolume(ctx: CsiContext, req: CreateVolumeRequest) {
+  const { engine, nodeId, inFlight } = ctx;
+  if (!req.name) throw invalid('name is required');
+  const why = unsupportedCapability(req.volume_capabilities);
+  if (why) throw invalid(why);
+  if (req.volume_content_source?.volume) throw invalid('creating a volume from another volume is not supported: snapshot it, then create from the snapshot');
+  const requisite = req.accessibility_requirements?.requisite ?? [];
+  if (requisite.length > 0 && !requisite.some((t) => onThisNode(t, nodeId))) {
+    throw new CsiError(CODE.RESOURCE_EXHAUSTED, `volumes can only be made on node ${nodeId}, which the requisite topology does not include`);
+  }
+  const size = sizeFromRange(req.capacity_range);
+  const { options, labels } = optionsFromParameters(req.parameters);
+  const snapshotId = req.volume_content_source?.snapshot?.snapshot_id || undefined;
+  return inFlight.run([`volume:${req.name}`], async () => {
+    const existing = engine.get(req.name);
+    if (existing) {
+      if (!sizeFits(existing.size, req.capacity_range)) {
+        throw new CsiError(CODE.ALREADY_EXISTS, `volume ${req.name} already exists with ${existing.size === undefined ? 'no size limit' : `a limit of ${existing.size} bytes`}, which the capacity_range asked for does not fit`);
+      }
+      return { volume: toCsiVolume(existing, nodeId, snapshotId) };
+    }
+    if (snapshotId !== undefined) {
+      const snap = engine.getSnapshot(snapshotId);
+      if (size !== undefined && size < snap.size) throw new CsiError(CODE.OUT_OF_RANGE, `snapshot ${snapshotId} holds ${snap.size} bytes, more than the ${size} asked for`);
+    }
+    if (size !== undefined) await checkRoom(ctx, size, typeOption(options));
+    const report = await engine.create({
+      name: req.name,
+      options: size === undefined ? options : { ...options, size: String(size) },
+      labels: { ...labels, [MANAGED_LABEL]: 'true' },
+      accounted: true,
+      fromSnapshot: snapshotId,
+    });
+    return { volume: toCsiVolume(report.volume, nodeId, snapshotId) };
+  });
 }
 
 /** Throws (RESOURCE_EXHAUSTED by default) when `bytes` more would promise more than there is, unless overcommit is on. */
