@@ -115,6 +115,8 @@ describe('vol csi serve: node service', () => {
   test('NodeGetVolumeStats of a volume without a limit reports its file system', async () => {
     await csi.ok('Controller', 'CreateVolume', { name: 'st', volume_capabilities: [RW_CAP] });
     const path = join(root, 'volumes', 'st', '_data');
+    refused(await csi.call('Node', 'NodeGetVolumeStats', { volume_id: 'st', volume_path: pods }), CODE.NOT_FOUND);
+    refused(await csi.call('Node', 'NodeGetVolumeStats', { volume_id: 'st', volume_path: 'some/path' }), CODE.NOT_FOUND);
     const stats = await csi.ok('Node', 'NodeGetVolumeStats', { volume_id: 'st', volume_path: path });
     const bytes = stats.usage.find((u: any) => u.unit === 'BYTES');
     const fs = statfsSync(path);

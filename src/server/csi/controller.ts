@@ -62,7 +62,6 @@ export function controllerHandlers(ctx: CsiContext) {
         if (rec.size !== undefined && req.capacity_range!.limit_bytes > 0 && rec.size > req.capacity_range!.limit_bytes) {
           throw new CsiError(CODE.OUT_OF_RANGE, `volume ${req.volume_id} already has a limit of ${rec.size} bytes: vol never shrinks a limit`);
         }
-        if (rec.size !== undefined && size > rec.size) await checkRoom(ctx, size - rec.size, typeOption(rec.options), CODE.OUT_OF_RANGE);
         const expanded = await engine.expand(req.volume_id, size).catch(unsupportedAs(CODE.UNIMPLEMENTED));
         return { capacity_bytes: expanded.size ?? 0, node_expansion_required: false };
       });
@@ -108,11 +107,14 @@ async function createVolume(ctx: CsiContext, req: CreateVolumeRequest) {
   });
 }
 
-/** Throws (RESOURCE_EXHAUSTED by default) when `bytes` more would promise more than there is, unless overcommit is on. */
-async function checkRoom(ctx: CsiContext, bytes: number, type: string | undefined, code: number = CODE.RESOURCE_EXHAUSTED): Promise<void> {
+/**
+ * RESOURCE_EXHAUSTED when a new volume of `bytes` would promise more than there is, unless overcommit
+ * is on. Expansion is not checked: orchestrators do not weigh it against GetCapacity either.
+ */
+async function checkRoom(ctx: CsiContext, bytes: number, type: string | undefined): Promise<void> {
   if (ctx.engine.config.csiOvercommit) return;
   const available = await ctx.engine.capacity({ type, overcommit: false });
-  if (bytes > available) throw new CsiError(code, `${bytes} bytes asked for, ${available} left to promise (set [csi] overcommit = true to allow more)`);
+  if (bytes > available) throw new CsiError(CODE.RESOURCE_EXHAUSTED, `${bytes} bytes asked for, ${available} left to promise (set [csi] overcommit = true to allow more)`);
 }
 
 function onThisNode(t: Topology, nodeId: string): boolean {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { PublishOptions } from '../../core/volume-publish.ts';
+import { publishHolder, type PublishOptions } from '../../core/volume-publish.ts';
 import type { CsiContext } from './context.ts';
 import { nodeTopology, sizeFromRange, unsupportedCapability } from './convert.ts';
 import { CODE, CsiError, invalid, unsupportedAs } from './errors.ts';
@@ -50,8 +50,11 @@ export function nodeHandlers(ctx: CsiContext) {
     async NodeGetVolumeStats(req: { volume_id: string; volume_path: string }) {
       if (!req.volume_id) throw invalid('volume_id is required');
       if (!req.volume_path) throw invalid('volume_path is required');
-      if (!engine.get(req.volume_id)) throw new CsiError(CODE.NOT_FOUND, `no such volume ${req.volume_id}`);
-      if (!existsSync(req.volume_path)) throw new CsiError(CODE.NOT_FOUND, `volume ${req.volume_id} is not at ${req.volume_path}`);
+      const rec = engine.get(req.volume_id);
+      if (!rec) throw new CsiError(CODE.NOT_FOUND, `no such volume ${req.volume_id}`);
+      // The volume is at its own path and where it is published, nowhere else.
+      const here = req.volume_path === rec.mountpoint || (rec.holders ?? []).some((h) => h.id === publishHolder(req.volume_path));
+      if (!here || !existsSync(req.volume_path)) throw new CsiError(CODE.NOT_FOUND, `volume ${req.volume_id} is not at ${req.volume_path}`);
       const stats = await engine.stats(req.volume_id);
       const usage = [{ unit: 'BYTES', ...stats.bytes }];
       if (stats.inodes) usage.push({ unit: 'INODES', ...stats.inodes });
