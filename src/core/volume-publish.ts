@@ -52,7 +52,8 @@ export async function publishVolume(rt: Runtime, name: string, target: string, o
     return;
   }
   if (current) throw new VolError('STATE_CONFLICT', `cannot publish volume ${name} at ${target}: something else is mounted there`, { volume: name });
-  const other = holders.find((h) => h.id.startsWith('csi:'));
+  // Our own holder without a mount is a publish a killed server left half-done: it is redone.
+  const other = holders.find((h) => h.id.startsWith('csi:') && h.id !== holder);
   if (other) throw new VolError('VOLUME_IN_USE', `volume ${name} is already published at ${other.id.slice(4)}: it can be published once`, { volume: name });
   const madeTarget = makeTarget(target);
   await mountVolume(rt, name, { id: holder });

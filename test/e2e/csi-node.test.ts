@@ -59,6 +59,17 @@ describe('vol csi serve: node service', () => {
     assert.equal(vol(root, ['ls', '-q']).stdout, '');
   });
 
+  test('a publish whose bind mount went missing (a killed server) is redone, not refused', async () => {
+    await csi.ok('Controller', 'CreateVolume', { name: 'redo', volume_capabilities: [RW_CAP] });
+    const target = join(pods, 'redo-target');
+    await csi.ok('Node', 'NodePublishVolume', { volume_id: 'redo', target_path: target, volume_capability: RW_CAP });
+    execFileSync('umount', [target]);
+    await csi.ok('Node', 'NodePublishVolume', { volume_id: 'redo', target_path: target, volume_capability: RW_CAP });
+    assert.match(mountedAt(target) ?? '', /^rw/);
+    await csi.ok('Node', 'NodeUnpublishVolume', { volume_id: 'redo', target_path: target });
+    await csi.ok('Controller', 'DeleteVolume', { volume_id: 'redo' });
+  });
+
   test('a read-only publish cannot be written through', async () => {
     await csi.ok('Controller', 'CreateVolume', { name: 'ro', volume_capabilities: [RO_CAP] });
     const target = join(pods, 'ro-target');
