@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { noSuchVolume, resolveVolume } from './lookup.ts';
-import { toInspect, type VolumeCreateOptions, type VolumeInspect, type VolumeRmOptions, type VolumeRmReport } from './model.ts';
+import { toInspect, type VolumeCreateOptions, type VolumeInspect, type VolumeRecord, type VolumeRmOptions, type VolumeRmReport } from './model.ts';
 import { gatherInfo, type VolInfo } from './info.ts';
 import { isLive } from './holders.ts';
 import { pluginStatuses } from './plugin-status.ts';
@@ -15,7 +15,6 @@ import { mountVolume, unmountVolume, type MountHolder } from './volume-mount.ts'
 import { removeVolumes } from './volume-remove.ts';
 import { listVolumes } from './volume-list.ts';
 import { pruneCandidates, pruneVolumes } from './volume-prune.ts';
-import type { VolumeRecord } from './model.ts';
 import type { SnapshotRecord } from './model-snapshot.ts';
 import { expandVolume } from './volume-expand.ts';
 import { ensureHostVolume } from './host-volume.ts';
