@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeTemp, removeTemp, vol } from '../helpers/vol.ts';
@@ -174,6 +174,9 @@ describe('vol csi serve: operations in flight', () => {
       const r = vol(join(dir, 'root'), ['csi', 'serve', '--endpoint', 'tcp://127.0.0.1:1', '--node-id', 'n']);
       assert.equal(r.code, 125);
       assert.match(r.stderr, /^Error: invalid --endpoint "tcp:\/\/127\.0\.0\.1:1": expected unix:\/\/\/ABSOLUTE\/PATH\n$/);
+      assert.equal(existsSync(join(dir, 'root')), false, 'nothing is made for a refused command line');
+      const empty = vol(join(dir, 'root'), ['csi', 'serve', '--endpoint', `unix://${dir}/s.sock`, '--node-id', '']);
+      assert.deepEqual([empty.code, empty.stderr], [125, 'Error: --node-id must not be empty\n']);
     } finally {
       removeTemp(dir);
     }

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { createStderrLogger } from '../../config/logger.ts';
+import { VolError } from '../../core/errors.ts';
 import type { Register } from './shared.ts';
 
 interface CsiServeFlags {
@@ -18,9 +19,12 @@ export const registerCsi: Register = (program, { ctx, finish }) => {
     .action(async (flags: CsiServeFlags) => {
       const endpoint = flags.endpoint ?? process.env.CSI_ENDPOINT ?? 'unix:///run/vol/csi.sock';
       const nodeId = flags.nodeId ?? hostname();
-      const engine = await ctx.engine(false);
       // Loaded here so that no other command pays for gRPC.
-      const { serveCsi } = await import('../../server/csi/server.ts');
+      const { serveCsi, socketPath } = await import('../../server/csi/server.ts');
+      // Bad flags are refused before the root is touched.
+      socketPath(endpoint);
+      if (!nodeId) throw new VolError('INVALID_ARG', '--node-id must not be empty');
+      const engine = await ctx.engine(false);
       finish({
         stdout: '',
         errors: [],
