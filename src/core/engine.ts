@@ -203,9 +203,9 @@ export class Engine {
     return readySnapshot(this.rt, name);
   }
 
-  /** Creates (or finds) a volume for a scheduler and mounts it for `holder` where it is a mount; returns it and its path. */
-  hostVolume(opts: VolumeCreateOptions & { name: string }, holder: string): Promise<{ volume: VolumeRecord; path: string }> {
-    return ensureHostVolume(this.rt, opts, holder);
+  /** Creates (or finds, raising its limit to `size`) a volume for a scheduler and mounts it for `holder` where it is a mount. */
+  hostVolume(opts: VolumeCreateOptions & { name: string }, holder: string, size?: number): Promise<{ volume: VolumeRecord; path: string }> {
+    return ensureHostVolume(this.rt, opts, holder, size);
   }
 
   /** The configuration this engine runs with. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { makeTemp, removeTemp, vol } from '../helpers/vol.ts';
@@ -35,6 +35,10 @@ describe('vol nomad-host-volume (Nomad dynamic host volume plugin)', () => {
     assert.deepEqual(info.Holders, [{ ID: `nomad:${env.DHV_VOLUME_ID}` }]);
     const again = plugin(root(), 'create', env);
     assert.deepEqual([again.code, JSON.parse(again.stdout)], [0, out]);
+    // A create with a larger capacity expands the volume (the tmpfs is resized in place).
+    const grown = plugin(root(), 'create', { ...env, DHV_CAPACITY_MIN_BYTES: String(24 << 20) });
+    assert.deepEqual([grown.code, JSON.parse(grown.stdout).bytes], [0, 24 << 20], grown.stderr);
+    assert.equal(statfsSync(out.path).blocks * statfsSync(out.path).bsize, 24 << 20);
     for (let i = 0; i < 2; i++) {
       const d = plugin(root(), 'delete', { DHV_VOLUME_ID: env.DHV_VOLUME_ID, DHV_CREATED_PATH: out.path });
       assert.deepEqual([d.code, d.stdout, d.stderr], [0, '', '']);

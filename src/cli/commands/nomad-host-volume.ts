@@ -41,12 +41,12 @@ async function create(engine: Engine, env: NodeJS.ProcessEnv): Promise<CommandRe
   const max = bytes(env, 'DHV_CAPACITY_MAX_BYTES');
   if (min > 0 && max > 0 && min > max) throw new VolError('INVALID_ARG', `capacity_min ${min} is more than capacity_max ${max}`);
   const size = min > 0 ? min : max;
-  if (size > 0) options.size = String(size);
   const labels: Record<string, string> = {};
   for (const [label, key] of [['nomad.volume.name', 'DHV_VOLUME_NAME'], ['nomad.namespace', 'DHV_NAMESPACE'], ['nomad.node.id', 'DHV_NODE_ID'], ['nomad.node.pool', 'DHV_NODE_POOL']] as const) {
     if (env[key]) labels[label] = env[key]!;
   }
-  const { volume, path } = await engine.hostVolume({ name, options, labels, accounted: true }, `nomad:${name}`);
+  // Nomad expands a volume by running create again with a larger capacity.
+  const { volume, path } = await engine.hostVolume({ name, options, labels, accounted: true }, `nomad:${name}`, size > 0 ? size : undefined);
   return json({ path, bytes: volume.size ?? 0 });
 }
 
