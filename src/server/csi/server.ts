@@ -76,7 +76,7 @@ function implement(service: ServiceDefinition, handlers: Record<string, (req: ne
     const fn = handlers[method];
     if (!fn) continue;
     impl[method] = (call: ServerUnaryCall<unknown, object>, callback: sendUnaryData<object>) => {
-      log.debug(`csi ${method}`, { request: call.request });
+      log.debug(`csi ${method}`, { request: withoutSecrets(call.request) });
       fn(call.request as never).then(
         (res) => callback(null, res),
         (err: unknown) => {
@@ -88,6 +88,13 @@ function implement(service: ServiceDefinition, handlers: Record<string, (req: ne
     };
   }
   return impl;
+}
+
+/** The request as it may be logged: the spec's secrets fields must never reach a log. */
+function withoutSecrets(req: unknown): unknown {
+  if (typeof req !== 'object' || req === null) return req;
+  const { secrets: _secrets, ...rest } = req as Record<string, unknown>;
+  return rest;
 }
 
 /** Makes the socket's directory and clears a socket a previous server left behind (never any other file). */
