@@ -18,7 +18,7 @@ import { pruneCandidates, pruneVolumes } from './volume-prune.ts';
 import type { SnapshotRecord } from './model-snapshot.ts';
 import { expandVolume } from './volume-expand.ts';
 import { ensureHostVolume } from './host-volume.ts';
-import { publishVolume, unpublishVolume, type PublishOptions } from './volume-publish.ts';
+import { publishVolume, releaseLostPublishes, unpublishVolume, type PublishOptions } from './volume-publish.ts';
 import { createSnapshot, deleteSnapshot, listSnapshots, readySnapshot } from './volume-snapshot.ts';
 import { availableCapacity, volumeStats, type CapacityOptions, type VolumeStats } from './volume-stats.ts';
 
@@ -176,6 +176,11 @@ export class Engine {
   /** Bind-mounts a volume onto `target`, recorded as a holder (CSI NodePublishVolume). */
   publish(name: string, target: string, opts: PublishOptions): Promise<void> {
     return publishVolume(this.rt, name, target, opts);
+  }
+
+  /** Drops publish holders whose target is no longer mounted (after a reboot, say). */
+  releaseLostPublishes(name: string): Promise<void> {
+    return releaseLostPublishes(this.rt, name);
   }
 
   /** Undoes `publish` at `target`. */

@@ -43,6 +43,7 @@ export async function publishVolume(rt: Runtime, name: string, target: string, o
   const rec = rt.store.get(name);
   if (rec?.status !== 'ready') throw noSuchVolume(name);
   const holder = publishHolder(target);
+  await releaseLostPublishes(rt, name, holder);
   const holders = rt.store.holdersOf(name);
   const current = mountOptionsAt(target);
   if (current && holders.some((h) => h.id === holder)) {
@@ -87,6 +88,19 @@ export async function unpublishVolume(rt: Runtime, name: string, target: string)
     const report = await removeOne(rt, name, { quietIfGone: true, inUse: 'refuse', eventType: 'remove' });
     // Someone took hold of it meanwhile: it stays, as any volume in use does.
     if (report?.error && !isVolError(report.error, 'VOLUME_IN_USE')) throw report.error;
+  }
+}
+
+/**
+ * Drops the publish holders of `name` whose target is no longer mounted (a reboot, or an unmount
+ * by hand, took the bind mount away), so they stop holding the volume; `keep` is left alone.
+ * The mount table is the truth, the holder a record of it.
+ */
+export async function releaseLostPublishes(rt: Runtime, name: string, keep?: string): Promise<void> {
+  for (const h of rt.store.holdersOf(name)) {
+    if (!h.id.startsWith('csi:') || h.id === keep || mountOptionsAt(h.id.slice(4))) continue;
+    rt.log.info(`dropping publish holder ${h.id} of volume ${name}: its target is not mounted`, { volume: name });
+    await unmountVolume(rt, name, h.id);
   }
 }
 

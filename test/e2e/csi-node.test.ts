@@ -70,6 +70,20 @@ describe('vol csi serve: node service', () => {
     await csi.ok('Controller', 'DeleteVolume', { volume_id: 'redo' });
   });
 
+  test('a publish whose mount is gone (a reboot) no longer holds the volume: another target and DeleteVolume work', async () => {
+    await csi.ok('Controller', 'CreateVolume', { name: 'lost', volume_capabilities: [RW_CAP] });
+    const old = join(pods, 'lost-old');
+    await csi.ok('Node', 'NodePublishVolume', { volume_id: 'lost', target_path: old, volume_capability: RW_CAP });
+    execFileSync('umount', [old]);
+    const fresh = join(pods, 'lost-new');
+    await csi.ok('Node', 'NodePublishVolume', { volume_id: 'lost', target_path: fresh, volume_capability: RW_CAP });
+    const [info] = JSON.parse(vol(root, ['inspect', 'lost']).stdout);
+    assert.deepEqual(info.Holders, [{ ID: `csi:${fresh}` }]);
+    execFileSync('umount', [fresh]);
+    await csi.ok('Controller', 'DeleteVolume', { volume_id: 'lost' });
+    assert.equal(vol(root, ['exists', 'lost']).code, 1);
+  });
+
   test('a read-only publish cannot be written through', async () => {
     await csi.ok('Controller', 'CreateVolume', { name: 'ro', volume_capabilities: [RO_CAP] });
     const target = join(pods, 'ro-target');

@@ -25,6 +25,7 @@ export function controllerHandlers(ctx: CsiContext) {
       return inFlight.run([`volume:${req.volume_id}`], async () => {
         // Exact names only: rm alone would take a unique prefix.
         if (!engine.get(req.volume_id)) return {};
+        await engine.releaseLostPublishes(req.volume_id);
         const [report] = await engine.rm({ names: [req.volume_id], all: false, force: false });
         if (report?.error && !isVolError(report.error, 'NO_SUCH_VOLUME')) throw report.error;
         return {};
