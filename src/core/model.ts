@@ -68,6 +68,8 @@ export interface VolumeCreateOptions {
   ignoreIfExists?: boolean;
   /** Start the data as a writable copy of this snapshot (btrfs); the CSI server sets it. */
   fromSnapshot?: string;
+  /** Start the data as a writable copy of this volume's data (btrfs); the CSI server sets it. */
+  fromVolume?: string;
   /** Give the data its own quota accounting even without a limit where the backend allows (btrfs), so it can be expanded and snapshotted later. */
   accounted?: boolean;
 }

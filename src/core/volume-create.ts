@@ -9,7 +9,7 @@ import { VolError } from './errors.ts';
 import { volumeDir, type LocalDriverSettings, type VolumeCreateOptions, type VolumeRecord } from './model.ts';
 import { randomVolumeName, validateVolumeName } from './names.ts';
 import { takeName } from './take-name.ts';
-import { quotaFor, snapshotSource } from './volume-create-source.ts';
+import { contentSource, quotaFor } from './volume-create-source.ts';
 import { volumeEvent } from './events.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -32,7 +32,7 @@ export async function createVolume(rt: Runtime, opts: VolumeCreateOptions): Prom
   if (!isLocalDriver(driver)) return createPluginVolume(rt, { ...opts, name, labels, driver });
   const settings = parseLocalOptions(opts.options ?? {});
   const quota = await quotaFor(rt, settings, opts, name);
-  const source = opts.fromSnapshot === undefined ? undefined : snapshotSource(rt, opts.fromSnapshot, quota);
+  const source = contentSource(rt, opts, quota);
   return rt.locker.withLock(name, async () => {
     const existing = await takeName(rt, name, opts.ignoreIfExists);
     if (existing) return { volume: existing, existed: true };

@@ -155,6 +155,15 @@ describe('vol csi serve on btrfs with quotas', () => {
     const [info] = JSON.parse(vol(root, ['inspect', 'restored']).stdout);
     assert.equal(info.Quota.Size, 30 * MiB);
 
+    // A clone is a writable copy of the volume as it is now, independent of it.
+    const clone = await csi.ok('Controller', 'CreateVolume', { ...volume('clone', 30 * MiB), volume_content_source: { volume: { volume_id: 'src' } } });
+    assert.deepEqual(clone.volume.content_source, { volume: { volume_id: 'src' }, type: 'volume' });
+    const cloned = join(root, 'volumes', 'clone', '_data');
+    assert.deepEqual([readFileSync(join(cloned, 'f'), 'utf8'), readFileSync(join(cloned, 'g'), 'utf8')], ['version 2', 'new']);
+    writeFileSync(join(cloned, 'g'), 'changed in the clone');
+    assert.equal(readFileSync(join(data, 'g'), 'utf8'), 'new');
+    refused(await csi.call('Controller', 'CreateVolume', { ...volume('clone2', 30 * MiB), volume_content_source: { volume: { volume_id: 'no-such' } } }), CODE.NOT_FOUND);
+
     await csi.ok('Controller', 'CreateSnapshot', { source_volume_id: 'src', name: 'snap2' });
     const all = await csi.ok('Controller', 'ListSnapshots', {});
     assert.deepEqual(all.entries.map((e: any) => e.snapshot.snapshot_id), ['snap1', 'snap2']);
@@ -169,17 +178,19 @@ describe('vol csi serve on btrfs with quotas', () => {
     await csi.ok('Controller', 'DeleteVolume', { volume_id: 'src' });
     assert.equal(readFileSync(join(root, 'snapshots', 'snap2', 'f'), 'utf8'), 'version 2');
     for (const id of ['snap1', 'snap2', 'snap1']) await csi.ok('Controller', 'DeleteSnapshot', { snapshot_id: id });
-    for (const id of ['restored', 'other']) await csi.ok('Controller', 'DeleteVolume', { volume_id: id });
+    for (const id of ['restored', 'other', 'clone']) await csi.ok('Controller', 'DeleteVolume', { volume_id: id });
     assert.deepEqual(subvolumes(fs!.mnt), []);
   });
 
-  test('a volume from a snapshot smaller than what the snapshot holds is OUT_OF_RANGE', async (t) => {
+  test('a volume from a snapshot or clone smaller than what its source holds is OUT_OF_RANGE', async (t) => {
     if (skip) return t.skip('btrfs-progs missing');
     await csi.ok('Controller', 'CreateVolume', volume('big', 30 * MiB));
     fill(join(root, 'volumes', 'big', '_data', 'data'), 8);
     execFileSync('sync');
     await csi.ok('Controller', 'CreateSnapshot', { source_volume_id: 'big', name: 'big-snap' });
     refused(await csi.call('Controller', 'CreateVolume', { ...volume('small', 2 * MiB), volume_content_source: { snapshot: { snapshot_id: 'big-snap' } } }), CODE.OUT_OF_RANGE);
+    refused(await csi.call('Controller', 'CreateVolume', { ...volume('small', 2 * MiB), volume_content_source: { volume: { volume_id: 'big' } } }), CODE.OUT_OF_RANGE);
+    assert.equal(vol(root, ['exists', 'small']).code, 1);
     await csi.ok('Controller', 'DeleteSnapshot', { snapshot_id: 'big-snap' });
     await csi.ok('Controller', 'DeleteVolume', { volume_id: 'big' });
   });

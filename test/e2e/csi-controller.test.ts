@@ -35,7 +35,7 @@ describe('vol csi serve: identity and controller (plain file system)', () => {
 
   test('ControllerGetCapabilities, NodeGetInfo and NodeGetCapabilities', async () => {
     const ctl = await csi.ok('Controller', 'ControllerGetCapabilities');
-    assert.deepEqual(ctl.capabilities.map((c: any) => c.rpc.type).sort(), ['CREATE_DELETE_SNAPSHOT', 'CREATE_DELETE_VOLUME', 'EXPAND_VOLUME', 'GET_CAPACITY', 'LIST_SNAPSHOTS', 'LIST_VOLUMES']);
+    assert.deepEqual(ctl.capabilities.map((c: any) => c.rpc.type).sort(), ['CLONE_VOLUME', 'CREATE_DELETE_SNAPSHOT', 'CREATE_DELETE_VOLUME', 'EXPAND_VOLUME', 'GET_CAPACITY', 'LIST_SNAPSHOTS', 'LIST_VOLUMES']);
     const info = await csi.ok('Node', 'NodeGetInfo');
     assert.equal(info.node_id, 'node-1');
     assert.deepEqual(info.accessible_topology.segments, { [TOPOLOGY_KEY]: 'node-1' });
@@ -68,7 +68,7 @@ describe('vol csi serve: identity and controller (plain file system)', () => {
       [{ name: 'r1', volume_capabilities: [RW_CAP], parameters: { size: '1G' } }, CODE.INVALID_ARGUMENT],
       // ext4 under the test root enforces no limits: refused, never an unlimited volume.
       [{ name: 'r1', volume_capabilities: [RW_CAP], capacity_range: { required_bytes: 1 << 20 } }, CODE.INVALID_ARGUMENT],
-      [{ name: 'r1', volume_capabilities: [RW_CAP], volume_content_source: { volume: { volume_id: 'x' } } }, CODE.INVALID_ARGUMENT],
+      [{ name: 'r1', volume_capabilities: [RW_CAP], volume_content_source: { volume: { volume_id: 'x' } } }, CODE.NOT_FOUND],
       [{ name: 'r1', volume_capabilities: [RW_CAP], volume_content_source: { snapshot: { snapshot_id: 'nope' } } }, CODE.NOT_FOUND],
       [{ name: 'r1', volume_capabilities: [RW_CAP], accessibility_requirements: { requisite: [{ segments: { [TOPOLOGY_KEY]: 'node-2' } }] } }, CODE.RESOURCE_EXHAUSTED],
     ];
@@ -127,6 +127,8 @@ describe('vol csi serve: identity and controller (plain file system)', () => {
   test('snapshots and expansion where the backend cannot are UNIMPLEMENTED; missing volumes NOT_FOUND', async () => {
     await csi.ok('Controller', 'CreateVolume', { name: 'plain', volume_capabilities: [RW_CAP] });
     refused(await csi.call('Controller', 'CreateSnapshot', { source_volume_id: 'plain', name: 's1' }), CODE.UNIMPLEMENTED);
+    // A plain directory cannot be cloned by a snapshot, and a limit here cannot be enforced anyway.
+    refused(await csi.call('Controller', 'CreateVolume', { name: 'copy', volume_capabilities: [RW_CAP], volume_content_source: { volume: { volume_id: 'plain' } } }), CODE.INVALID_ARGUMENT);
     refused(await csi.call('Controller', 'ControllerExpandVolume', { volume_id: 'plain', capacity_range: { required_bytes: 1 << 20 } }), CODE.UNIMPLEMENTED);
     refused(await csi.call('Controller', 'CreateSnapshot', { source_volume_id: 'gone', name: 's1' }), CODE.NOT_FOUND);
     refused(await csi.call('Controller', 'CreateSnapshot', { source_volume_id: 'plain' }), CODE.INVALID_ARGUMENT);

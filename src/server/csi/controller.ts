@@ -6,7 +6,7 @@ import { CODE, CsiError, invalid, unsupportedAs } from './errors.ts';
 import type { CapacityRange, CreateVolumeRequest, Topology, VolumeCapability } from './messages.ts';
 import { snapshotHandlers } from './controller-snapshots.ts';
 
-const CAPABILITIES = ['CREATE_DELETE_VOLUME', 'LIST_VOLUMES', 'GET_CAPACITY', 'CREATE_DELETE_SNAPSHOT', 'LIST_SNAPSHOTS', 'EXPAND_VOLUME'];
+const CAPABILITIES = ['CREATE_DELETE_VOLUME', 'LIST_VOLUMES', 'GET_CAPACITY', 'CREATE_DELETE_SNAPSHOT', 'LIST_SNAPSHOTS', 'CLONE_VOLUME', 'EXPAND_VOLUME'];
 
 /** The Controller service: volumes, capacity and snapshots, each call one or two engine calls. */
 export function controllerHandlers(ctx: CsiContext) {
@@ -76,7 +76,6 @@ async function createVolume(ctx: CsiContext, req: CreateVolumeRequest) {
   if (!req.name) throw invalid('name is required');
   const why = unsupportedCapability(req.volume_capabilities);
   if (why) throw invalid(why);
-  if (req.volume_content_source?.volume) throw invalid('creating a volume from another volume is not supported: snapshot it, then create from the snapshot');
   const requisite = req.accessibility_requirements?.requisite ?? [];
   if (requisite.length > 0 && !requisite.some((t) => onThisNode(t, nodeId))) {
     throw new CsiError(CODE.RESOURCE_EXHAUSTED, `volumes can only be made on node ${nodeId}, which the requisite topology does not include`);
@@ -84,17 +83,24 @@ async function createVolume(ctx: CsiContext, req: CreateVolumeRequest) {
   const size = sizeFromRange(req.capacity_range);
   const { options, labels } = optionsFromParameters(req.parameters);
   const snapshotId = req.volume_content_source?.snapshot?.snapshot_id || undefined;
+  const cloneOf = req.volume_content_source?.volume?.volume_id || undefined;
+  if (req.volume_content_source && snapshotId === undefined && cloneOf === undefined) throw invalid('volume_content_source names no snapshot or volume');
   return inFlight.run([`volume:${req.name}`], async () => {
     const existing = engine.get(req.name);
     if (existing) {
       if (!sizeFits(existing.size, req.capacity_range)) {
         throw new CsiError(CODE.ALREADY_EXISTS, `volume ${req.name} already exists with ${existing.size === undefined ? 'no size limit' : `a limit of ${existing.size} bytes`}, which the capacity_range asked for does not fit`);
       }
-      return { volume: toCsiVolume(existing, nodeId, snapshotId) };
+      return { volume: toCsiVolume(existing, nodeId, req.volume_content_source) };
     }
     if (snapshotId !== undefined) {
       const snap = engine.getSnapshot(snapshotId);
       if (size !== undefined && size < snap.size) throw new CsiError(CODE.OUT_OF_RANGE, `snapshot ${snapshotId} holds ${snap.size} bytes, more than the ${size} asked for`);
+    }
+    if (cloneOf !== undefined) {
+      if (!engine.get(cloneOf)) throw new CsiError(CODE.NOT_FOUND, `no such volume ${cloneOf} to clone`);
+      const used = (await engine.stats(cloneOf)).bytes.used;
+      if (size !== undefined && size < used) throw new CsiError(CODE.OUT_OF_RANGE, `volume ${cloneOf} holds ${used} bytes, more than the ${size} asked for`);
     }
     if (size !== undefined) await checkRoom(ctx, size, typeOption(options));
     const report = await engine.create({
@@ -103,8 +109,9 @@ async function createVolume(ctx: CsiContext, req: CreateVolumeRequest) {
       labels: { ...labels, [MANAGED_LABEL]: 'true' },
       accounted: true,
       fromSnapshot: snapshotId,
+      fromVolume: cloneOf,
     });
-    return { volume: toCsiVolume(report.volume, nodeId, snapshotId) };
+    return { volume: toCsiVolume(report.volume, nodeId, req.volume_content_source) };
   });
 }
 

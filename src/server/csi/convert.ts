@@ -1,7 +1,7 @@
 import type { VolumeRecord } from '../../core/model.ts';
 import type { SnapshotRecord } from '../../core/model-snapshot.ts';
 import { CODE, CsiError, invalid } from './errors.ts';
-import type { CapacityRange, CsiSnapshot, CsiVolume, Topology, VolumeCapability } from './messages.ts';
+import type { CapacityRange, CsiSnapshot, CsiVolume, Topology, VolumeCapability, VolumeContentSource } from './messages.ts';
 
 /** The plugin name vol reports in GetPluginInfo (and Kubernetes' CSIDriver object names). */
 export const DRIVER_NAME = 'vol.csi.vol.dev';
@@ -63,10 +63,11 @@ export function nodeTopology(nodeId: string): Topology {
   return { segments: { [TOPOLOGY_KEY]: nodeId } };
 }
 
-/** A vol volume (its name and size limit) as a CSI Volume. */
-export function toCsiVolume(rec: Pick<VolumeRecord, 'name' | 'size'>, nodeId: string, fromSnapshot?: string): CsiVolume {
+/** A vol volume (its name and size limit) as a CSI Volume, with the content source it was asked to start from. */
+export function toCsiVolume(rec: Pick<VolumeRecord, 'name' | 'size'>, nodeId: string, source?: VolumeContentSource | null): CsiVolume {
   const vol: CsiVolume = { capacity_bytes: rec.size ?? 0, volume_id: rec.name, volume_context: {}, accessible_topology: [nodeTopology(nodeId)] };
-  if (fromSnapshot !== undefined) vol.content_source = { snapshot: { snapshot_id: fromSnapshot } };
+  if (source?.snapshot) vol.content_source = { snapshot: { snapshot_id: source.snapshot.snapshot_id } };
+  else if (source?.volume) vol.content_source = { volume: { volume_id: source.volume.volume_id } };
   return vol;
 }
 
