@@ -1,7 +1,7 @@
 // Bundles the CLI into one CommonJS file: start-up is most of a command's cost, and one file
 // with no module resolution loads faster than the tree of ES modules it is built from.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -41,6 +41,9 @@ await build({
   minifySyntax: true,
   logLevel: 'warning',
 });
+
+// `vol csi serve` loads the CSI service definitions from beside the bundle at run time.
+copyFileSync('proto/csi.proto', 'dist/csi.proto');
 
 // Run `vol ls` once on a throw-away root to save V8's code cache for the bundle (bin/vol loads it).
 const root = mkdtempSync(join(tmpdir(), 'vol-build-'));

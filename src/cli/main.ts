@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isVolError } from '../core/errors.ts';
 import { registerCreate } from './commands/create.ts';
+import { registerCsi } from './commands/csi.ts';
 import { registerEvents } from './commands/events.ts';
 import { registerExists } from './commands/exists.ts';
 import { registerExport } from './commands/export.ts';
@@ -9,6 +10,7 @@ import { registerInfo } from './commands/info.ts';
 import { registerInspect } from './commands/inspect.ts';
 import { registerLs } from './commands/ls.ts';
 import { registerMount, registerUnmount } from './commands/mount.ts';
+import { registerNomadHostVolume } from './commands/nomad-host-volume.ts';
 import { registerPlugin } from './commands/plugin.ts';
 import { registerPrune } from './commands/prune.ts';
 import { registerReload } from './commands/reload.ts';
@@ -18,7 +20,7 @@ import { CliContext } from './context.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import type { ByteIo, CommandResult } from './result.ts';
 
-const COMMANDS: Register[] = [registerCreate, registerRm, registerLs, registerInspect, registerExists, registerInfo, registerMount, registerUnmount, registerPrune, registerReload, registerExport, registerImport, registerEvents, registerPlugin];
+const COMMANDS: Register[] = [registerCreate, registerRm, registerLs, registerInspect, registerExists, registerInfo, registerMount, registerUnmount, registerPrune, registerReload, registerExport, registerImport, registerEvents, registerCsi, registerNomadHostVolume, registerPlugin];
 const GLOBAL_WITH_VALUE = new Set(['--root', '--config', '--volume-plugin', '--log-level']);
 
 /** Where main writes; the process streams in bin/vol, buffers in tests. */

@@ -25,6 +25,8 @@ export interface VolConfig {
   xfsProjectBase: number;
   /** How many events the database keeps (`[engine] events_max`). */
   eventsMax: number;
+  /** `[csi] overcommit`: GetCapacity reports free space without taking promised limits off it. */
+  csiOvercommit?: boolean;
 }
 
 /** What the CLI gathered from global flags. */
@@ -54,6 +56,7 @@ export async function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv =
     lockTiming: lockTimingFromEnv(env),
     xfsProjectBase: file.xfsProjectBase ?? 200_000,
     eventsMax: file.eventsMax ?? 100_000,
+    csiOvercommit: file.csiOvercommit ?? false,
   };
 }
 
@@ -89,6 +92,7 @@ interface FileConfig {
   volumePath?: string;
   pluginTimeout?: number;
   plugins?: Record<string, string>;
+  csiOvercommit?: boolean;
 }
 
 async function readConfigFile(path: string): Promise<FileConfig> {
@@ -139,5 +143,17 @@ export function parseConfigText(text: string, path: string, parse: (text: string
       out.plugins[name] = sock;
     }
   }
+  const csiOvercommit = parseCsiSection(doc, path);
+  if (csiOvercommit !== undefined) out.csiOvercommit = csiOvercommit;
   return out;
+}
+
+/** The `[csi]` table: `overcommit = true|false`. */
+function parseCsiSection(doc: Record<string, unknown>, path: string): boolean | undefined {
+  if (doc.csi === undefined) return undefined;
+  if (typeof doc.csi !== 'object' || doc.csi === null) throw new VolError('INVALID_ARG', `config file ${path}: csi must be a table`);
+  const { overcommit } = doc.csi as Record<string, unknown>;
+  if (overcommit === undefined) return undefined;
+  if (typeof overcommit !== 'boolean') throw new VolError('INVALID_ARG', `config file ${path}: csi.overcommit must be true or false`);
+  return overcommit;
 }

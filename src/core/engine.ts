@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { noSuchVolume, resolveVolume } from './lookup.ts';
-import { toInspect, type VolumeCreateOptions, type VolumeInspect, type VolumeRmOptions, type VolumeRmReport } from './model.ts';
+import { toInspect, type VolumeCreateOptions, type VolumeInspect, type VolumeRecord, type VolumeRmOptions, type VolumeRmReport } from './model.ts';
 import { gatherInfo, type VolInfo } from './info.ts';
 import { mountCounted, unmountCounted } from './counted-holders.ts';
 import { isLive } from './holders.ts';
@@ -17,6 +17,12 @@ import { mountVolume, unmountVolume, type MountHolder } from './volume-mount.ts'
 import { removeVolumes } from './volume-remove.ts';
 import { listVolumes } from './volume-list.ts';
 import { pruneCandidates, pruneVolumes } from './volume-prune.ts';
+import type { SnapshotRecord } from './model-snapshot.ts';
+import { expandVolume } from './volume-expand.ts';
+import { ensureHostVolume } from './host-volume.ts';
+import { publishVolume, releaseLostPublishes, unpublishVolume, type PublishOptions } from './volume-publish.ts';
+import { createSnapshot, deleteSnapshot, listSnapshots, readySnapshot } from './volume-snapshot.ts';
+import { availableCapacity, volumeStats, type CapacityOptions, type VolumeStats } from './volume-stats.ts';
 
 /** Per-argument outcome of inspect: the volume, or why it could not be shown. */
 export interface VolumeInspectReport {
@@ -164,5 +170,73 @@ export class Engine {
   /** `vol exists`: whether a ready volume has exactly this name. */
   exists(name: string): boolean {
     return this.rt.store.get(name)?.status === 'ready';
+  }
+
+  /** The ready volume with exactly this name (no prefix matching), with its live holders. */
+  get(name: string): VolumeRecord | undefined {
+    const rec = this.rt.store.get(name);
+    if (rec?.status !== 'ready') return undefined;
+    rec.holders = this.rt.store.holdersOf(name).filter(isLive);
+    return rec;
+  }
+
+  /** Raises a volume's size limit to `size` bytes (never lowers it). */
+  expand(name: string, size: number): Promise<VolumeRecord> {
+    return expandVolume(this.rt, name, size);
+  }
+
+  /** Bytes (and inodes) a volume uses, from quota accounting. */
+  stats(name: string): Promise<VolumeStats> {
+    return volumeStats(this.rt, name);
+  }
+
+  /** Bytes new volumes can still be promised on the volume path (or in memory, for tmpfs). */
+  capacity(opts: CapacityOptions): Promise<number> {
+    return availableCapacity(this.rt, opts);
+  }
+
+  /** Bind-mounts a volume onto `target`, recorded as a holder (CSI NodePublishVolume). */
+  publish(name: string, target: string, opts: PublishOptions): Promise<void> {
+    return publishVolume(this.rt, name, target, opts);
+  }
+
+  /** Drops publish holders whose target is no longer mounted (after a reboot, say). */
+  releaseLostPublishes(name: string): Promise<void> {
+    return releaseLostPublishes(this.rt, name);
+  }
+
+  /** Undoes `publish` at `target`. */
+  unpublish(name: string, target: string): Promise<void> {
+    return unpublishVolume(this.rt, name, target);
+  }
+
+  /** Takes a read-only snapshot of a volume (btrfs). */
+  snapshot(source: string, name: string): Promise<SnapshotRecord> {
+    return createSnapshot(this.rt, source, name);
+  }
+
+  /** Deletes a snapshot; a missing one is not an error. */
+  deleteSnapshot(name: string): Promise<void> {
+    return deleteSnapshot(this.rt, name);
+  }
+
+  /** Ready snapshots by name, optionally of one volume. */
+  snapshots(source?: string): SnapshotRecord[] {
+    return listSnapshots(this.rt, source);
+  }
+
+  /** The ready snapshot `name`, or NO_SUCH_SNAPSHOT. */
+  getSnapshot(name: string): SnapshotRecord {
+    return readySnapshot(this.rt, name);
+  }
+
+  /** Creates (or finds, raising its limit to `size`) a volume for a scheduler and mounts it for `holder` where it is a mount. */
+  hostVolume(opts: VolumeCreateOptions & { name: string }, holder: string, size?: number): Promise<{ volume: VolumeRecord; path: string }> {
+    return ensureHostVolume(this.rt, opts, holder, size);
+  }
+
+  /** The configuration this engine runs with. */
+  get config(): Runtime['config'] {
+    return this.rt.config;
   }
 }

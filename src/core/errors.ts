@@ -12,7 +12,12 @@ export type VolErrorCode =
   | 'PLUGIN_UNREACHABLE'
   | 'NO_SUCH_PLUGIN'
   | 'STATE_CONFLICT'
-  | 'IO_FAILED';
+  | 'IO_FAILED'
+  | 'NO_SUCH_SNAPSHOT'
+  | 'SNAPSHOT_EXISTS'
+  | 'OUT_OF_RANGE'
+  | 'NO_CAPACITY'
+  | 'ALREADY_PUBLISHED';
 
 /** Options of a VolError beyond its code and message. */
 export interface VolErrorOptions {

@@ -66,6 +66,12 @@ export interface VolumeCreateOptions {
   options?: Record<string, string>;
   /** Return the existing volume unchanged instead of failing when the name is taken. */
   ignoreIfExists?: boolean;
+  /** Start the data as a writable copy of this snapshot (btrfs); the CSI server sets it. */
+  fromSnapshot?: string;
+  /** Start the data as a writable copy of this volume's data (btrfs); the CSI server sets it. */
+  fromVolume?: string;
+  /** Give the data its own quota accounting even without a limit where the backend allows (btrfs), so it can be expanded and snapshotted later. */
+  accounted?: boolean;
 }
 
 /** Parsed local-driver options: what the volume keeps and what create must enforce. */

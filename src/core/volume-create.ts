@@ -5,11 +5,11 @@ import { chownVolumeDirs, makeDataDir, makeVolumeDir, removeTree } from '../loca
 import type { QuotaBackend, QuotaHandle } from '../quota/backend.ts';
 import { createPluginVolume } from './plugin-volume.ts';
 import { isLocalDriver } from './plugins.ts';
-import { backendForLimits, wantsQuota } from './quota.ts';
 import { VolError } from './errors.ts';
 import { volumeDir, type LocalDriverSettings, type VolumeCreateOptions, type VolumeRecord } from './model.ts';
 import { randomVolumeName, validateVolumeName } from './names.ts';
 import { takeName } from './take-name.ts';
+import { contentSource, quotaFor } from './volume-create-source.ts';
 import { volumeEvent } from './events.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -31,7 +31,8 @@ export async function createVolume(rt: Runtime, opts: VolumeCreateOptions): Prom
   const driver = opts.driver || 'local';
   if (!isLocalDriver(driver)) return createPluginVolume(rt, { ...opts, name, labels, driver });
   const settings = parseLocalOptions(opts.options ?? {});
-  const quota = wantsQuota(settings) ? await backendForLimits(rt, settings, settings.type, name) : undefined;
+  const quota = await quotaFor(rt, settings, opts, name);
+  const source = contentSource(rt, opts, quota);
   return rt.locker.withLock(name, async () => {
     const existing = await takeName(rt, name, opts.ignoreIfExists);
     if (existing) return { volume: existing, existed: true };
@@ -39,13 +40,13 @@ export async function createVolume(rt: Runtime, opts: VolumeCreateOptions): Prom
     const rec = newRecord(rt, name, labels, settings);
     if (quota) rec.quota = { backend: quota.name };
     rt.store.insertCreating(rec, rt.config.xfsProjectBase);
-    await makeDirsOrUndo(rt, rec, quota);
+    await makeDirsOrUndo(rt, rec, quota, source);
     rec.status = 'ready';
     return { volume: rec, existed: false };
   });
 }
 
-async function makeDirsOrUndo(rt: Runtime, rec: VolumeRecord, quota: QuotaBackend | undefined): Promise<void> {
+async function makeDirsOrUndo(rt: Runtime, rec: VolumeRecord, quota: QuotaBackend | undefined, source: string | undefined): Promise<void> {
   const volDir = volumeDir(rec);
   let madeDir = false;
   let handle: QuotaHandle | undefined;
@@ -53,7 +54,7 @@ async function makeDirsOrUndo(rt: Runtime, rec: VolumeRecord, quota: QuotaBacken
     makeVolumeDir(volDir);
     madeDir = true;
     if (quota) {
-      handle = await quota.makeLimitedDir(rec.mountpoint, rec, rec.quota?.id);
+      handle = await quota.makeLimitedDir(rec.mountpoint, rec, rec.quota?.id, source);
       // Stored before anything else can fail, so undo (now or after a crash) knows what to release.
       if (handle.id !== rec.quota?.id) rt.store.setQuotaId(rec.name, handle.id);
       rec.quota = { backend: quota.name, id: handle.id };

@@ -43,11 +43,27 @@ export interface QuotaBackend {
   /**
    * Makes `dataDir` (mode 0755) as a directory the limits apply to (a btrfs subvolume, an XFS
    * project directory). `reserved` is the id the caller reserved in the database, if the backend
-   * needs one. On failure, nothing it made is left behind.
+   * needs one. With `source` (only for backends that have `snapshots`), `dataDir` starts as a
+   * writable snapshot of that directory. On failure, nothing it made is left behind.
    */
-  makeLimitedDir(dataDir: string, limits: QuotaLimits, reserved: string | undefined): Promise<QuotaHandle>;
+  makeLimitedDir(dataDir: string, limits: QuotaLimits, reserved: string | undefined, source?: string): Promise<QuotaHandle>;
   /** Reads usage of the volumes whose handles are given, in one pass where the tool allows it. */
   usage(handles: readonly QuotaHandle[]): Promise<Map<string, QuotaUsage>>;
   /** Drops the limit and accounting of an emptied, removed `dataDir`. Safe to call twice. */
   release(dataDir: string, handle: QuotaHandle): Promise<void>;
+  /** Changes the limits of an existing `dataDir` (expansion); left out where the backend cannot. */
+  setLimit?(dataDir: string, handle: QuotaHandle, limits: QuotaLimits): Promise<void>;
+  /** Copy-on-write snapshots, where the file system has them (btrfs). */
+  readonly snapshots?: SnapshotBackend;
+}
+
+/** Snapshots of `_data` directories: read-only ones to keep, writable ones to start a volume from. */
+export interface SnapshotBackend {
+  /**
+   * Makes `target` a snapshot of `source` (read-only when asked) and returns the handle of its
+   * own accounting; on failure nothing is left at `target`.
+   */
+  snapshot(source: string, target: string, readOnly: boolean): Promise<QuotaHandle>;
+  /** Deletes the snapshot at `path` and its accounting. Safe to call twice. */
+  deleteSnapshot(path: string, handle: QuotaHandle | undefined): Promise<void>;
 }

@@ -1,11 +1,12 @@
 import { chmodSync } from 'node:fs';
 import { VolError, errnoCode } from '../core/errors.ts';
-import type { QuotaBackend, QuotaContext, QuotaHandle, QuotaLimits, QuotaUsage } from './backend.ts';
+import type { QuotaBackend, QuotaContext, QuotaHandle, QuotaLimits, QuotaUsage, SnapshotBackend } from './backend.ts';
 import { toolError } from './exec.ts';
 
 /** btrfs: each `_data` is a subvolume whose qgroup carries a limit on referenced bytes. */
-export class BtrfsQuota implements QuotaBackend {
+export class BtrfsQuota implements QuotaBackend, SnapshotBackend {
   readonly name = 'btrfs';
+  readonly snapshots: SnapshotBackend = this;
 
   constructor(private readonly ctx: QuotaContext) {}
 
@@ -23,23 +24,55 @@ export class BtrfsQuota implements QuotaBackend {
     }
   }
 
-  async makeLimitedDir(dataDir: string, limits: QuotaLimits): Promise<QuotaHandle> {
+  /** With `source` (a snapshot), `dataDir` becomes a writable snapshot of it instead of an empty subvolume. */
+  async makeLimitedDir(dataDir: string, limits: QuotaLimits, _reserved?: string, source?: string): Promise<QuotaHandle> {
     try {
-      await this.ctx.exec('btrfs', ['subvolume', 'create', dataDir]);
+      await this.ctx.exec('btrfs', source === undefined ? ['subvolume', 'create', dataDir] : ['subvolume', 'snapshot', source, dataDir]);
     } catch (err) {
       throw toolError(`creating btrfs subvolume ${dataDir}`, err);
     }
     try {
       chmodSync(dataDir, 0o755);
-      const rootId = (await this.ctx.exec('btrfs', ['inspect-internal', 'rootid', dataDir])).trim();
-      if (!/^\d+$/.test(rootId)) throw new Error(`unexpected subvolume id ${JSON.stringify(rootId)}`);
-      const handle = { id: `0/${rootId}` };
-      if (limits.size !== undefined) await this.ctx.exec('btrfs', ['qgroup', 'limit', String(limits.size), handle.id, dataDir]);
+      const handle = await this.qgroupOf(dataDir);
+      if (limits.size !== undefined) await this.setLimit(dataDir, handle, limits);
       return handle;
     } catch (err) {
       await this.deleteSubvolume(dataDir);
       throw toolError(`setting the size limit of ${dataDir}`, err);
     }
+  }
+
+  async setLimit(dataDir: string, handle: QuotaHandle, limits: QuotaLimits): Promise<void> {
+    await this.ctx.exec('btrfs', ['qgroup', 'limit', limits.size === undefined ? 'none' : String(limits.size), handle.id, dataDir]);
+  }
+
+  async snapshot(source: string, target: string, readOnly: boolean): Promise<QuotaHandle> {
+    try {
+      await this.ctx.exec('btrfs', ['subvolume', 'snapshot', ...(readOnly ? ['-r'] : []), source, target]);
+    } catch (err) {
+      throw toolError(`snapshotting ${source} to ${target}`, err);
+    }
+    try {
+      return await this.qgroupOf(target);
+    } catch (err) {
+      await this.deleteSubvolume(target);
+      throw toolError(`reading the subvolume id of ${target}`, err);
+    }
+  }
+
+  async deleteSnapshot(path: string, handle: QuotaHandle | undefined): Promise<void> {
+    try {
+      await this.ctx.exec('btrfs', ['subvolume', 'delete', path]);
+    } catch (err) {
+      if (!/No such file or directory|not exist/i.test((err as { stderr?: string }).stderr ?? '')) throw toolError(`deleting snapshot ${path}`, err);
+    }
+    if (handle) await this.release(path, handle);
+  }
+
+  private async qgroupOf(subvolume: string): Promise<QuotaHandle> {
+    const rootId = (await this.ctx.exec('btrfs', ['inspect-internal', 'rootid', subvolume])).trim();
+    if (!/^\d+$/.test(rootId)) throw new Error(`unexpected subvolume id ${JSON.stringify(rootId)}`);
+    return { id: `0/${rootId}` };
   }
 
   async usage(handles: readonly QuotaHandle[]): Promise<Map<string, QuotaUsage>> {

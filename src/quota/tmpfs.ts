@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, statSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { QuotaBackend, QuotaHandle, QuotaLimits, QuotaUsage } from './backend.ts';
+import { execTool, toolError } from './exec.ts';
 
 /**
  * `type=tmpfs` volumes: the tmpfs enforces `size=` and `nr_inodes=` itself once mounted, so
@@ -32,6 +33,16 @@ export class TmpfsQuota implements QuotaBackend {
   }
 
   async release(): Promise<void> {}
+
+  async setLimit(dataDir: string, _handle: QuotaHandle, limits: QuotaLimits): Promise<void> {
+    // Unmounted, the new limit takes effect at the next mount, which reads it from the volume.
+    if (statSync(dataDir).dev === statSync(dirname(dataDir)).dev) return;
+    try {
+      await execTool('mount', ['-o', ['remount', ...tmpfsLimitOptions(limits)].join(','), dataDir]);
+    } catch (err) {
+      throw toolError(`resizing the tmpfs at ${dataDir}`, err);
+    }
+  }
 }
 
 /** The tmpfs mount options that carry a volume's limits, as plain numbers (the kernel rejects `1MiB`). */

@@ -86,6 +86,15 @@ export class XfsQuota implements QuotaBackend {
     }
   }
 
+  async setLimit(_dataDir: string, handle: QuotaHandle, limits: QuotaLimits): Promise<void> {
+    const id = projectId(handle.id);
+    try {
+      await this.run(`limit -p ${limitArgs(limits).join(' ')} ${id}`);
+    } catch (err) {
+      throw new VolError('IO_FAILED', `changing the limit of XFS project ${id} on ${this.ctx.mountPoint}: ${messageOf(err)}`, { cause: err });
+    }
+  }
+
   private run(command: string): Promise<string> {
     this.ctx.log.debug('xfs_quota', { command, mountPoint: this.ctx.mountPoint });
     return this.ctx.exec(TOOL, ['-x', '-c', command, this.ctx.mountPoint]);

@@ -88,4 +88,20 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP INDEX volumes_created_at;
     `,
   },
+  {
+    // CSI snapshots: read-only btrfs snapshots of a volume's `_data` under `<root>/snapshots/<name>`.
+    name: 'snapshots',
+    sql: `
+      CREATE TABLE snapshots (
+        name TEXT PRIMARY KEY NOT NULL,
+        source_volume TEXT NOT NULL,
+        path TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        size INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL CHECK (status IN ('creating', 'ready', 'removing')),
+        quota_id TEXT
+      );
+      CREATE INDEX snapshots_source ON snapshots (source_volume);
+    `,
+  },
 ];

@@ -7,6 +7,7 @@ import type { VolumeEvent } from '../core/events.ts';
 import type { VolumeHolder, VolumeRecord, VolumeStatus } from '../core/model.ts';
 import { EventLog, type EventQuery } from './event-log.ts';
 import { MIGRATIONS } from './migrations.ts';
+import { SqliteSnapshotStore, type SnapshotStore } from './snapshot-store.ts';
 import { rowToHolder, rowToRecord, type HolderRow, type VolumeRow } from './rows.ts';
 import type { VolumeListQuery, VolumeStore } from './store.ts';
 
@@ -63,6 +64,7 @@ function migrate(db: Database.Database): void {
 class SqliteVolumeStore implements VolumeStore {
   private readonly stmts: ReturnType<typeof prepare>;
   private readonly log: EventLog;
+  readonly snapshots: SnapshotStore;
 
   constructor(
     private readonly db: Database.Database,
@@ -70,6 +72,7 @@ class SqliteVolumeStore implements VolumeStore {
   ) {
     this.stmts = prepare(db);
     this.log = new EventLog(db, eventsMax);
+    this.snapshots = new SqliteSnapshotStore(db);
   }
 
   /** Runs `fn` and appends `event` in one immediate transaction. */
@@ -169,6 +172,10 @@ class SqliteVolumeStore implements VolumeStore {
     return out;
   }
 
+  setLimit(name: string, size: number, options: Record<string, string>): void {
+    this.db.transaction(() => this.stmts.setLimit.run(size, JSON.stringify(options), name)).immediate();
+  }
+
   setQuotaId(name: string, id: string): void {
     this.db.transaction(() => this.stmts.setQuotaId.run(id, name)).immediate();
   }
@@ -235,6 +242,7 @@ function prepare(db: Database.Database) {
     nextProject: db.prepare(`SELECT MAX(?1, COALESCE(MAX(CAST(quota_id AS INTEGER)) + 1, ?1))
       FROM volumes WHERE quota_backend = 'xfs'`),
     setQuotaId: db.prepare('UPDATE volumes SET quota_id = ? WHERE name = ?'),
+    setLimit: db.prepare('UPDATE volumes SET size = ?, options = ? WHERE name = ?'),
     setMountCount: db.prepare('UPDATE volumes SET mount_count = ? WHERE name = ?'),
     setPluginMountpoint: db.prepare('UPDATE volumes SET plugin_mountpoint = ? WHERE name = ?'),
     addHolder: db.prepare(`INSERT OR REPLACE INTO volume_holders (volume, holder, pid, pid_start, counted, created_at)

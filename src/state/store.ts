@@ -1,6 +1,7 @@
 import type { VolumeEvent } from '../core/events.ts';
 import type { VolumeHolder, VolumeRecord, VolumeStatus } from '../core/model.ts';
 import type { EventQuery } from './event-log.ts';
+import type { SnapshotStore } from './snapshot-store.ts';
 
 /** A label condition the store can evaluate with its index: key, and value when given. */
 export interface LabelCondition {
@@ -36,6 +37,10 @@ export interface VolumeStore {
   holdersOf(name: string): VolumeHolder[];
   /** Holders of every volume that has any, by volume name (one query). */
   allHolders(): Map<string, VolumeHolder[]>;
+  /** Records a new size limit and the options that show it (expansion). */
+  setLimit(name: string, size: number, options: Record<string, string>): void;
+  /** The snapshots of volumes, in the same database. */
+  readonly snapshots: SnapshotStore;
   /** Records the quota id a backend assigned while creating. */
   setQuotaId(name: string, id: string): void;
   /** The row for exactly `name`, in any status. */
