@@ -11,7 +11,8 @@ import { reloadPlugins, type ReloadReport } from './reload.ts';
 import type { Runtime } from './runtime.ts';
 import { exportVolume, importVolume } from './volume-archive.ts';
 import { createVolume, type VolumeCreateReport } from './volume-create.ts';
-import { mountVolume, unmountVolume, type MountHolder } from './volume-mount.ts';
+import { mountVolume, reconciledMountCount, unmountVolume, type MountHolder } from './volume-mount.ts';
+import { readMountTable } from '../local/mounts.ts';
 import { removeVolumes } from './volume-remove.ts';
 import { listVolumes } from './volume-list.ts';
 import { pruneCandidates, pruneVolumes } from './volume-prune.ts';
@@ -97,6 +98,9 @@ export class Engine {
     }
     const holders = this.rt.store.allHolders();
     for (const v of found) v.holders = (holders.get(v.name) ?? []).filter(isLive);
+    // Computed read-only (inspect takes no lock): what the kernel has mounted, not what a killed process left counted.
+    const table = found.length > 0 ? readMountTable() : [];
+    for (const v of found) v.mountCount = reconciledMountCount(v, table);
     const { status, warnings } = await pluginStatuses(this.rt, found, true);
     const shown = withStatus(await inspectWithQuota(this.rt, found), status);
     if (all) return { reports: shown.map((v) => ({ name: v.Name, volume: v })), warnings };
