@@ -2,6 +2,8 @@ import type { Readable, Writable } from 'node:stream';
 import { noSuchVolume, resolveVolume } from './lookup.ts';
 import { toInspect, type VolumeCreateOptions, type VolumeInspect, type VolumeRmOptions, type VolumeRmReport } from './model.ts';
 import { gatherInfo, type VolInfo } from './info.ts';
+import { checkVolumes } from './check.ts';
+import type { CheckOptions, CheckReport } from './check-model.ts';
 import { isLive } from './holders.ts';
 import { pluginStatuses } from './plugin-status.ts';
 import { inspectWithQuota } from './quota.ts';
@@ -141,6 +143,11 @@ export class Engine {
   /** `vol events`: the stored events that match, oldest first; with `follow`, then new ones until aborted. */
   events(opts: EventsOptions): AsyncGenerator<VolumeEvent> {
     return readEvents(this.rt, opts);
+  }
+
+  /** `vol check [--repair]`: inconsistencies left by crashes, full disks or edits, and (with `repair`) what fixing the safe ones left. */
+  check(opts: CheckOptions): Promise<CheckReport> {
+    return checkVolumes(this.rt, opts);
   }
 
   /** `vol exists`: whether a ready volume has exactly this name. */

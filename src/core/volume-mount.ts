@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { mountVolumeFs, unmountVolumeFs, type MountSpec } from '../local/mount.ts';
-import { mountsAt, type MountInfo } from '../local/mounts.ts';
+import { mountsAt, readMountTable, type MountInfo } from '../local/mounts.ts';
 import { tmpfsLimitOptions } from '../quota/tmpfs.ts';
 import { VolError } from './errors.ts';
 import { volumeEvent } from './events.ts';
@@ -121,12 +121,12 @@ export async function releaseMount(rt: Runtime, rec: VolumeRecord): Promise<void
 /** MountCount as the kernel has it, read without the lock: a local mount volume counts 0 when nothing is mounted, at least 1 when something is. */
 export function reconciledMountCount(rec: VolumeRecord, table: readonly MountInfo[]): number {
   if (!isLocalDriver(rec.driver) || !needsMount(rec)) return rec.mountCount;
-  return mountsAt(dataPath(rec), table).length === 0 ? 0 : Math.max(rec.mountCount, 1);
+  return kernelLayers(rec, table) === 0 ? 0 : Math.max(rec.mountCount, 1);
 }
 
 /** How many file systems are mounted on the volume's `_data` now (more than one is a stack). */
-export function kernelLayers(rec: VolumeRecord): number {
-  return mountsAt(dataPath(rec)).length;
+export function kernelLayers(rec: VolumeRecord, table: readonly MountInfo[] = readMountTable()): number {
+  return mountsAt(dataPath(rec), table).length;
 }
 
 /** `_data` as the mount table spells it: the volume directory resolved, `_data` itself not followed. */
@@ -151,7 +151,8 @@ function holderAttrs(id: string | undefined, pid: number | undefined): Record<st
   return pid === undefined ? { holder: id } : { holder: id, pid };
 }
 
-function mountSpec(rec: VolumeRecord): MountSpec {
+/** What mount(8) is given for a local volume: its type, device and `o` options, and the tmpfs limits. */
+export function mountSpec(rec: VolumeRecord): MountSpec {
   let type: string | undefined;
   let device: string | undefined;
   const options: string[] = [];
