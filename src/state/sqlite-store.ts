@@ -231,8 +231,8 @@ class SqliteVolumeStore implements VolumeStore {
 
   deleteDanglingChildren(volume: string, event?: VolumeEvent): void {
     this.write(() => {
-      this.stmts.deleteDanglingLabels.run(volume);
-      this.stmts.deleteDanglingHolders.run(volume);
+      this.stmts.deleteDanglingLabels.run({ v: volume });
+      this.stmts.deleteDanglingHolders.run({ v: volume });
     }, event);
   }
 
@@ -260,8 +260,8 @@ function prepare(db: Database.Database) {
       volume_labels: db.prepare('SELECT DISTINCT volume FROM volume_labels WHERE volume NOT IN (SELECT name FROM volumes) ORDER BY volume'),
       volume_holders: db.prepare('SELECT DISTINCT volume FROM volume_holders WHERE volume NOT IN (SELECT name FROM volumes) ORDER BY volume'),
     },
-    deleteDanglingLabels: db.prepare('DELETE FROM volume_labels WHERE volume = ?1 AND NOT EXISTS (SELECT 1 FROM volumes WHERE name = ?1)'),
-    deleteDanglingHolders: db.prepare('DELETE FROM volume_holders WHERE volume = ?1 AND NOT EXISTS (SELECT 1 FROM volumes WHERE name = ?1)'),
+    deleteDanglingLabels: db.prepare('DELETE FROM volume_labels WHERE volume = @v AND NOT EXISTS (SELECT 1 FROM volumes WHERE name = @v)'),
+    deleteDanglingHolders: db.prepare('DELETE FROM volume_holders WHERE volume = @v AND NOT EXISTS (SELECT 1 FROM volumes WHERE name = @v)'),
     setPluginMountpoint: db.prepare('UPDATE volumes SET plugin_mountpoint = ? WHERE name = ?'),
     addHolder: db.prepare(`INSERT OR REPLACE INTO volume_holders (volume, holder, pid, pid_start, counted, created_at)
       VALUES (@volume, @holder, @pid, @pid_start, @counted, @created_at)`),
