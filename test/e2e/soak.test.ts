@@ -59,19 +59,19 @@ function pick<T>(s: Soak, items: readonly T[]): T {
 function nextOp(s: Soak): Op {
   const name = pick(s, NAMES);
   const r = s.random();
-  if (r < 0.22) {
+  if (r < 0.25) {
     const kind = pick(s, ['plain', 'tmpfs', 'tmpfs', 'tmpfs', 'bind', 'bind', 'plugin']);
     if (kind === 'plugin') return { args: ['create', '--driver', 'tp', `p${name}`], target: `p${name}` };
     const opts = kind === 'tmpfs' ? ['-o', 'type=tmpfs', '-o', 'o=size=1m'] : kind === 'bind' ? ['-o', 'type=bind', '-o', `device=${s.bindSrc}`] : [];
     return { args: ['create', ...opts, name], target: name };
   }
-  if (r < 0.42) return { args: ['mount', name], target: name, wrapper: 'MOUNT' };
-  if (r < 0.6) return { args: ['unmount', name], target: name, wrapper: 'UMOUNT' };
-  if (r < 0.74) return { args: ['rm', ...(s.random() < 0.5 ? ['-f'] : []), name], target: name, wrapper: 'UMOUNT' };
-  if (r < 0.82) return { args: ['import', name, s.tarFile], target: name };
-  if (r < 0.88) return { args: ['rm', `p${name}`], target: `p${name}` };
-  if (r < 0.93) return { args: ['prune', '-f'], wrapper: 'UMOUNT' };
-  if (r < 0.96) return { args: ['rm', '-a'], wrapper: 'UMOUNT' };
+  if (r < 0.5) return { args: ['mount', name], target: name, wrapper: 'MOUNT' };
+  if (r < 0.7) return { args: ['unmount', name], target: name, wrapper: 'UMOUNT' };
+  if (r < 0.8) return { args: ['rm', ...(s.random() < 0.5 ? ['-f'] : []), name], target: name, wrapper: 'UMOUNT' };
+  if (r < 0.88) return { args: ['import', name, s.tarFile], target: name };
+  if (r < 0.93) return { args: ['rm', `p${name}`], target: `p${name}` };
+  if (r < 0.96) return { args: ['prune', '-f'], wrapper: 'UMOUNT' };
+  if (r < 0.975) return { args: ['rm', '-a'], wrapper: 'UMOUNT' };
   return { args: ['reload'] };
 }
 
