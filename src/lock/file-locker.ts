@@ -27,10 +27,26 @@ const NEVER_STALE_MS = 2 ** 40;
 export const DEFAULT_LOCK_TIMING: FileLockTiming = { staleMs: 10_000, waitMs: 30_000 };
 
 const noLog: Pick<Logger, 'info'> = { info() {} };
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** One proper-lockfile lock (a `<name>.lock` directory, holding an owner record) per volume under `dir`. */
 export class FileLocker implements VolumeLocker {
   private dirReady = false;
+  private readonly held = new Set<string>();
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    // proper-lockfile removes its lock directories on a signal, but only empty ones: clear the
+    // owner records first, then let the signal take its course (proper-lockfile's handler re-raises it).
+    for (const lockDir of this.held) {
+      try {
+        clearOwner(lockDir);
+      } catch {
+        // The lock stays, naming this (dying) process: the next waiter takes it over at once.
+      }
+    }
+    this.held.clear();
+    this.watchSignals(false);
+    process.kill(process.pid, signal);
+  };
 
   constructor(
     private readonly dir: string,
@@ -143,7 +159,11 @@ export class FileLocker implements VolumeLocker {
       release();
       throw new VolError('IO_FAILED', `recording the owner of lock ${lockDir}: ${(err as Error).message}`, { cause: err });
     }
+    if (this.held.size === 0) this.watchSignals(true);
+    this.held.add(lockDir);
     return () => {
+      this.held.delete(lockDir);
+      if (this.held.size === 0) this.watchSignals(false);
       try {
         clearOwner(lockDir);
         release();
@@ -151,6 +171,13 @@ export class FileLocker implements VolumeLocker {
         // Already released (compromised) or gone: nothing of this process is left to undo.
       }
     };
+  }
+
+  private watchSignals(on: boolean): void {
+    for (const signal of SIGNALS) {
+      if (on) process.on(signal, this.onSignal);
+      else process.off(signal, this.onSignal);
+    }
   }
 
   /** Breaks the lock of `name` when its owner is dead (or, naming none, it is older than the stale time). */
