@@ -1,5 +1,5 @@
 import { lstatSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { makeDataDir, makeVolumeDir, chownVolumeDirs } from '../local/volume-dirs.ts';
 import { mountVolumeFs } from '../local/mount.ts';
 import { mountPointsUnder } from '../local/mounts.ts';
@@ -32,7 +32,7 @@ export async function repairFinding(rt: Runtime, f: CheckFinding): Promise<void>
       return rt.store.deleteDanglingChildren(f.volume!, repairEvent(f));
     case 'lock-orphan':
     case 'lock-dead-owner':
-      if (!rt.locker.breakAbandoned(f.volume!)) throw new VolError('STATE_CONFLICT', `the lock of ${f.volume} is held by a live process now`);
+      if (!rt.locker.breakAbandoned(basename(f.path!))) throw new VolError('STATE_CONFLICT', `the lock of ${f.volume} is held by a live process now`);
       return rt.store.appendEvent(repairEvent(f));
     case 'orphan-dir':
       return moveOrphan(rt, f);

@@ -83,8 +83,12 @@ function scanLocks(rt: Runtime, locks: readonly LockState[], names: ReadonlySet<
   const out: CheckFinding[] = [];
   for (const l of locks) {
     if (!l.abandoned) continue;
-    const why = l.owner ? `its owner (pid ${l.owner.pid}) is gone` : `it names no owner and is ${Math.round(l.ageMs / 1000)} s old`;
-    const path = join(rt.config.root, 'locks', `${l.name}.lock`);
+    const why = l.setAside
+      ? 'it was set aside by a process breaking it, which was killed before removing it'
+      : l.owner
+        ? `its owner (pid ${l.owner.pid}) is gone`
+        : `it names no owner and is ${Math.round(l.ageMs / 1000)} s old`;
+    const path = join(rt.config.root, 'locks', l.entry);
     if (names.has(l.name)) out.push({ kind: 'lock-dead-owner', volume: l.name, path, detail: `the volume's lock is held by no one: ${why}`, repair: 'remove the lock' });
     else out.push({ kind: 'lock-orphan', volume: l.name, path, detail: `lock of a volume that does not exist: ${why}`, repair: 'remove the lock' });
   }

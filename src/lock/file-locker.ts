@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VolError, errnoCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import { breakLock, clearOwner, ownerAlive, readOwner, readOwnerText, writeOwner, type LockOwner } from './lock-owner.ts';
+import { breakLock, clearOwner, ownerAlive, processStartTime, readOwner, readOwnerText, writeOwner, type LockOwner } from './lock-owner.ts';
 import type { LockState, VolumeLocker } from './volume-lock.ts';
 
 /** Timing of file locks, in milliseconds. */
@@ -28,6 +28,8 @@ export const DEFAULT_LOCK_TIMING: FileLockTiming = { staleMs: 10_000, waitMs: 30
 
 const noLog: Pick<Logger, 'info'> = { info() {} };
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/** `<name>.lock.broken-<pid>-<random>`, as breakLock names a lock it set aside. */
+const SET_ASIDE = /^(.+)\.lock\.broken-(\d+)-[0-9a-f]+$/;
 
 /** One proper-lockfile lock (a `<name>.lock` directory, holding an owner record) per volume under `dir`. */
 export class FileLocker implements VolumeLocker {
@@ -81,22 +83,38 @@ export class FileLocker implements VolumeLocker {
     }
     const out: LockState[] = [];
     for (const entry of entries.sort()) {
-      if (!entry.endsWith('.lock')) continue;
+      const aside = SET_ASIDE.exec(entry);
+      if (!entry.endsWith('.lock') && !aside) continue;
       const state = this.stateOf(join(this.dir, entry));
-      if (state) out.push({ name: entry.slice(0, -'.lock'.length), ...state });
+      if (!state) continue;
+      const { ino: _ino, ownerText: _text, ...rest } = state;
+      // A set-aside lock is abandoned once the process that was breaking it is gone.
+      if (aside) out.push({ ...rest, name: aside[1]!, entry, setAside: true, abandoned: processStartTime(Number(aside[2])) === undefined });
+      else out.push({ ...rest, name: entry.slice(0, -'.lock'.length), entry, setAside: false });
     }
     return out;
   }
 
-  breakAbandoned(name: string): boolean {
-    const lockDir = join(this.dir, `${name}.lock`);
+  breakAbandoned(entry: string): boolean {
+    const lockDir = join(this.dir, entry);
+    const aside = SET_ASIDE.exec(entry);
+    if (aside) {
+      if (processStartTime(Number(aside[2])) !== undefined) return false;
+      try {
+        clearOwner(lockDir);
+        rmdirSync(lockDir);
+      } catch (err) {
+        if (errnoCode(err) !== 'ENOENT') throw err;
+      }
+      return true;
+    }
     const state = this.stateOf(lockDir);
     if (!state) return true;
     if (!state.abandoned) return false;
     return breakLock(lockDir, state.ino, state.ownerText);
   }
 
-  private stateOf(lockDir: string): (Omit<LockState, 'name'> & { ino: number; ownerText?: string }) | undefined {
+  private stateOf(lockDir: string): (Omit<LockState, 'name' | 'entry' | 'setAside'> & { ino: number; ownerText?: string }) | undefined {
     let st;
     try {
       st = statSync(lockDir);
@@ -185,7 +203,12 @@ export class FileLocker implements VolumeLocker {
     const state = this.stateOf(lockDir);
     if (!state) return true;
     if (!state.abandoned) return false;
-    if (!breakLock(lockDir, state.ino, state.ownerText)) return false;
+    try {
+      if (!breakLock(lockDir, state.ino, state.ownerText)) return false;
+    } catch {
+      // Another waiter raced this one for the same abandoned lock; look again after the wait.
+      return false;
+    }
     this.log.info(`took over the lock of volume ${name}`, { volume: name, ...describeOwner(state.owner, state.ageMs) });
     return true;
   }

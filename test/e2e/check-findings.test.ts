@@ -65,10 +65,15 @@ describe('vol check', () => {
     symlinkSync(canary, join(orphan, '_data', 'link'));
     plantLock('lk', await deadOwner());
     plantLock('nolock', undefined, 60_000);
+    // A lock set aside by a process that was breaking it and was killed before it removed it.
+    const dead = await deadOwner();
+    const aside = join(root(), 'locks', `sa.lock.broken-${dead.pid}-0a1b2c`);
+    mkdirSync(aside);
+    writeFileSync(join(aside, 'owner'), JSON.stringify(dead));
 
     const found = check(root(), false, 1);
     assert.deepEqual(kinds(found), [
-      'data-missing dm', 'db-dangling-rows ghost', 'lock-dead-owner lk', 'lock-orphan nolock', 'orphan-dir orph', 'path-mismatch pm', 'row-creating rc', 'row-removing rr',
+      'data-missing dm', 'db-dangling-rows ghost', 'lock-dead-owner lk', 'lock-orphan nolock', 'lock-orphan sa', 'orphan-dir orph', 'path-mismatch pm', 'row-creating rc', 'row-removing rr',
     ]);
     for (const f of found) assert.ok(f.Repair !== '' && !f.Repair.startsWith('none:'), `${f.Kind} has no repair: ${f.Repair}`);
     const text = vol(root(), ['check']);
