@@ -89,7 +89,7 @@ export class FileLocker implements VolumeLocker {
       if (!state) continue;
       const { ino: _ino, ownerText: _text, ...rest } = state;
       // A set-aside lock is abandoned once the process that was breaking it is gone.
-      if (aside) out.push({ ...rest, name: aside[1]!, entry, setAside: true, abandoned: processStartTime(Number(aside[2])) === undefined });
+      if (aside) out.push({ ...rest, name: aside[1]!, entry, setAside: true, abandoned: asideAbandoned(join(this.dir, entry), Number(aside[2])) });
       else out.push({ ...rest, name: entry.slice(0, -'.lock'.length), entry, setAside: false });
     }
     return out;
@@ -99,7 +99,7 @@ export class FileLocker implements VolumeLocker {
     const lockDir = join(this.dir, entry);
     const aside = SET_ASIDE.exec(entry);
     if (aside) {
-      if (processStartTime(Number(aside[2])) !== undefined) return false;
+      if (!asideAbandoned(lockDir, Number(aside[2]))) return false;
       try {
         clearOwner(lockDir);
         rmdirSync(lockDir);
@@ -212,6 +212,12 @@ export class FileLocker implements VolumeLocker {
     this.log.info(`took over the lock of volume ${name}`, { volume: name, ...describeOwner(state.owner, state.ageMs) });
     return true;
   }
+}
+
+/** A set-aside lock is abandoned once its breaker is gone and no live owner is recorded in it (a live lock whose return failed). */
+function asideAbandoned(lockDir: string, breakerPid: number): boolean {
+  const owner = readOwner(lockDir);
+  return processStartTime(breakerPid) === undefined && !(owner && ownerAlive(owner));
 }
 
 function describeOwner(owner: LockOwner | undefined, ageMs: number): Record<string, unknown> {
