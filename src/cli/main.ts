@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isVolError } from '../core/errors.ts';
+import { registerCheck } from './commands/check.ts';
 import { registerCreate } from './commands/create.ts';
 import { registerCsi } from './commands/csi.ts';
 import { registerEvents } from './commands/events.ts';
@@ -20,7 +21,7 @@ import { CliContext } from './context.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import type { ByteIo, CommandResult } from './result.ts';
 
-const COMMANDS: Register[] = [registerCreate, registerRm, registerLs, registerInspect, registerExists, registerInfo, registerMount, registerUnmount, registerPrune, registerReload, registerExport, registerImport, registerEvents, registerCsi, registerNomadHostVolume, registerPlugin];
+const COMMANDS: Register[] = [registerCreate, registerRm, registerLs, registerInspect, registerExists, registerInfo, registerMount, registerUnmount, registerPrune, registerReload, registerExport, registerImport, registerEvents, registerCsi, registerNomadHostVolume, registerPlugin, registerCheck];
 const GLOBAL_WITH_VALUE = new Set(['--root', '--config', '--volume-plugin', '--log-level']);
 
 /** Where main writes; the process streams in bin/vol, buffers in tests. */

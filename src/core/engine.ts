@@ -3,6 +3,8 @@ import { noSuchVolume, resolveVolume } from './lookup.ts';
 import { toInspect, type VolumeCreateOptions, type VolumeInspect, type VolumeRecord, type VolumeRmOptions, type VolumeRmReport } from './model.ts';
 import { gatherInfo, type VolInfo } from './info.ts';
 import { mountCounted, unmountCounted } from './counted-holders.ts';
+import { checkVolumes } from './check.ts';
+import type { CheckOptions, CheckReport } from './check-model.ts';
 import { isLive } from './holders.ts';
 import type { Logger } from './log.ts';
 import { pluginStatuses } from './plugin-status.ts';
@@ -13,7 +15,8 @@ import { reloadPlugins, type ReloadReport } from './reload.ts';
 import type { Runtime } from './runtime.ts';
 import { exportVolume, importVolume } from './volume-archive.ts';
 import { createVolume, type VolumeCreateReport } from './volume-create.ts';
-import { mountVolume, unmountVolume, type MountHolder } from './volume-mount.ts';
+import { mountVolume, reconciledMountCount, unmountVolume, type MountHolder } from './volume-mount.ts';
+import { readMountTable } from '../local/mounts.ts';
 import { removeVolumes } from './volume-remove.ts';
 import { listVolumes } from './volume-list.ts';
 import { pruneCandidates, pruneVolumes } from './volume-prune.ts';
@@ -105,6 +108,9 @@ export class Engine {
     }
     const holders = this.rt.store.allHolders();
     for (const v of found) v.holders = (holders.get(v.name) ?? []).filter(isLive);
+    // Computed read-only (inspect takes no lock): what the kernel has mounted, not what a killed process left counted.
+    const table = found.length > 0 ? readMountTable() : [];
+    for (const v of found) v.mountCount = reconciledMountCount(v, table);
     const { status, warnings } = await pluginStatuses(this.rt, found, true);
     const shown = withStatus(await inspectWithQuota(this.rt, found), status);
     if (all) return { reports: shown.map((v) => ({ name: v.Name, volume: v })), warnings };
@@ -165,6 +171,11 @@ export class Engine {
   /** `vol events`: the stored events that match, oldest first; with `follow`, then new ones until aborted. */
   events(opts: EventsOptions): AsyncGenerator<VolumeEvent> {
     return readEvents(this.rt, opts);
+  }
+
+  /** `vol check [--repair]`: inconsistencies left by crashes, full disks or edits, and (with `repair`) what fixing the safe ones left. */
+  check(opts: CheckOptions): Promise<CheckReport> {
+    return checkVolumes(this.rt, opts);
   }
 
   /** `vol exists`: whether a ready volume has exactly this name. */

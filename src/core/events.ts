@@ -1,7 +1,7 @@
 import type { VolumeRecord } from './model.ts';
 
 /** Kinds of volume events. */
-export const EVENT_TYPES = ['create', 'remove', 'mount', 'unmount', 'prune', 'reload', 'import', 'export'] as const;
+export const EVENT_TYPES = ['create', 'remove', 'mount', 'unmount', 'prune', 'reload', 'import', 'export', 'repair'] as const;
 /** One of EVENT_TYPES. */
 export type VolumeEventType = (typeof EVENT_TYPES)[number];
 

@@ -1,21 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { processStartTime } from '../lock/lock-owner.ts';
 import { VolError } from './errors.ts';
 import { volumeEvent } from './events.ts';
 import type { VolumeHolder, VolumeRecord } from './model.ts';
 import type { Runtime } from './runtime.ts';
 
 /** The start time of process `pid` (field 22 of /proc/PID/stat), or undefined if it is gone. */
-export function processStart(pid: number): string | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // Fields after the parenthesised command name start at field 3 (the state).
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields[0] === 'Z' ? undefined : fields[19];
-}
+export const processStart = processStartTime;
 
 /** True while a holder counts: it has no process, or its process (the same one, not a reused pid) runs. */
 export function isLive(h: VolumeHolder): boolean {

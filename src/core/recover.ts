@@ -14,7 +14,8 @@ import type { Runtime } from './runtime.ts';
  */
 export async function settleTransient(rt: Runtime, rec: VolumeRecord): Promise<boolean> {
   if (rec.status === 'ready') return false;
-  rt.log.warn(`${rec.status === 'creating' ? 'undoing the creation' : 'finishing the removal'} of volume ${rec.name} left by a killed process`, { volume: rec.name });
+  // Info, not a warning: recovering from a kill is routine, and the default log level prints only errors and warnings.
+  rt.log.info(`${rec.status === 'creating' ? 'undoing the creation' : 'finishing the removal'} of volume ${rec.name} left by a killed process`, { volume: rec.name });
   // A plugin volume has nothing on vol's disk; what the plugin holds, `vol reload` brings back.
   // Only a finished removal is an event: an undone create never happened.
   const event = rec.status === 'removing' ? volumeEvent(rec, 'remove', { finished: 'left by a killed process' }) : undefined;

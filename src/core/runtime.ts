@@ -32,11 +32,12 @@ export function openRuntime(config: VolConfig, mode: RuntimeMode): Runtime {
   const exists = existsSync(dbFile);
   if (!mode.readOnly) prepareRoot(config);
   const store = openSqliteStore(exists || !mode.readOnly ? dbFile : undefined, { eventsMax: config.eventsMax });
+  const log = createStderrLogger(config.logLevel);
   return {
     config,
     store,
-    locker: new FileLocker(join(config.root, 'locks'), config.lockTiming),
-    log: createStderrLogger(config.logLevel),
+    locker: new FileLocker(join(config.root, 'locks'), config.lockTiming, log),
+    log,
     afterDiskWork: testDelayFromEnv(),
     close: () => store.close(),
   };

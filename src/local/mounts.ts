@@ -1,15 +1,47 @@
 import { readFileSync } from 'node:fs';
 import { VolError } from '../core/errors.ts';
 
-/** Every mount point of this process's mount namespace, from /proc/self/mountinfo. */
-export function listMountPoints(): string[] {
-  const out: string[] = [];
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const field = line.split(' ')[4];
-    // mountinfo escapes space, tab, newline and backslash as octal.
-    if (field !== undefined) out.push(field.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8))));
+/** One line of /proc/self/mountinfo, its paths unescaped. */
+export interface MountInfo {
+  id: number;
+  parentId: number;
+  /** The path inside the mounted file system that is mounted (a bind mount's source below its root). */
+  root: string;
+  mountPoint: string;
+  fsType: string;
+  source: string;
+}
+
+/** Decodes mountinfo's octal escapes (`\040` for space, `\011` tab, `\012` newline, `\134` backslash). */
+export function unescapeMountField(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
+}
+
+/** Parses mountinfo text: `ID PARENT MAJ:MIN ROOT POINT OPTS [OPTIONAL...] - TYPE SOURCE SUPER`. */
+export function parseMountInfo(text: string): MountInfo[] {
+  const out: MountInfo[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.split(' ');
+    const dash = f.indexOf('-', 6);
+    if (f.length < 7 || dash < 0) continue;
+    out.push({ id: Number(f[0]), parentId: Number(f[1]), root: unescapeMountField(f[3]!), mountPoint: unescapeMountField(f[4]!), fsType: f[dash + 1] ?? '', source: unescapeMountField(f[dash + 2] ?? '') });
   }
   return out;
+}
+
+/** The mounts of this process's mount namespace, in mount order. */
+export function readMountTable(): MountInfo[] {
+  return parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8'));
+}
+
+/** Every mount point of this process's mount namespace, from /proc/self/mountinfo. */
+export function listMountPoints(): string[] {
+  return readMountTable().map((m) => m.mountPoint);
+}
+
+/** The mounts sitting exactly at `path`, bottom first: more than one is a stack, the top hiding the rest. */
+export function mountsAt(path: string, table: readonly MountInfo[] = readMountTable()): MountInfo[] {
+  return table.filter((m) => m.mountPoint === path);
 }
 
 /** Mount points at or below `dir` (bind mounts of the same file system included). */

@@ -228,6 +228,32 @@ class SqliteVolumeStore implements VolumeStore {
     return this.stmts.prefix.pluck().all({ prefix, limit }) as string[];
   }
 
+  integrityProblems(): string[] {
+    const lines = this.db.pragma('integrity_check', { simple: false }) as { integrity_check: string }[];
+    return lines.map((l) => l.integrity_check).filter((l) => l !== 'ok');
+  }
+
+  danglingChildren(): { table: string; volume: string }[] {
+    const out: { table: string; volume: string }[] = [];
+    for (const { table } of this.db.pragma('foreign_key_check') as { table: string }[]) {
+      if (table !== 'volume_labels' && table !== 'volume_holders') continue;
+      if (out.some((o) => o.table === table)) continue;
+      for (const volume of this.stmts.dangling[table].pluck().all() as string[]) out.push({ table, volume });
+    }
+    return out;
+  }
+
+  deleteDanglingChildren(volume: string, event?: VolumeEvent): void {
+    this.write(() => {
+      this.stmts.deleteDanglingLabels.run({ v: volume });
+      this.stmts.deleteDanglingHolders.run({ v: volume });
+    }, event);
+  }
+
+  setMountpoint(name: string, mountpoint: string, event?: VolumeEvent): void {
+    this.write(() => this.stmts.setMountpoint.run(mountpoint, name), event);
+  }
+
   close(): void {
     this.db.close();
   }
@@ -244,6 +270,13 @@ function prepare(db: Database.Database) {
     setQuotaId: db.prepare('UPDATE volumes SET quota_id = ? WHERE name = ?'),
     setLimit: db.prepare('UPDATE volumes SET size = ?, options = ? WHERE name = ?'),
     setMountCount: db.prepare('UPDATE volumes SET mount_count = ? WHERE name = ?'),
+    setMountpoint: db.prepare('UPDATE volumes SET mountpoint = ? WHERE name = ?'),
+    dangling: {
+      volume_labels: db.prepare('SELECT DISTINCT volume FROM volume_labels WHERE volume NOT IN (SELECT name FROM volumes) ORDER BY volume'),
+      volume_holders: db.prepare('SELECT DISTINCT volume FROM volume_holders WHERE volume NOT IN (SELECT name FROM volumes) ORDER BY volume'),
+    },
+    deleteDanglingLabels: db.prepare('DELETE FROM volume_labels WHERE volume = @v AND NOT EXISTS (SELECT 1 FROM volumes WHERE name = @v)'),
+    deleteDanglingHolders: db.prepare('DELETE FROM volume_holders WHERE volume = @v AND NOT EXISTS (SELECT 1 FROM volumes WHERE name = @v)'),
     setPluginMountpoint: db.prepare('UPDATE volumes SET plugin_mountpoint = ? WHERE name = ?'),
     addHolder: db.prepare(`INSERT OR REPLACE INTO volume_holders (volume, holder, pid, pid_start, counted, created_at)
       VALUES (@volume, @holder, @pid, @pid_start, @counted, @created_at)`),

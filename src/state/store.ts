@@ -63,5 +63,13 @@ export interface VolumeStore {
   listNames(): string[];
   /** Names of ready volumes that start with `prefix`, at most `limit`. */
   namesWithPrefix(prefix: string, limit: number): string[];
+  /** What `PRAGMA integrity_check` reports, without its single `ok` line when all is well. */
+  integrityProblems(): string[];
+  /** Rows of child tables (labels, holders) whose volume row is gone, as `PRAGMA foreign_key_check` finds them. */
+  danglingChildren(): { table: string; volume: string }[];
+  /** Deletes the child rows of volume `volume` that no volume row owns. */
+  deleteDanglingChildren(volume: string, event?: VolumeEvent): void;
+  /** Sets the stored mountpoint of a local volume (check --repair rewrites a disagreeing one to the derived path). */
+  setMountpoint(name: string, mountpoint: string, event?: VolumeEvent): void;
   close(): void;
 }

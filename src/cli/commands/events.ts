@@ -20,7 +20,7 @@ const CHUNK = 64 * 1024;
 export const registerEvents: Register = (program, { ctx, finish }) => {
   program
     .command('events')
-    .description('Show volume events (create, remove, mount, unmount, prune, reload, import, export)')
+    .description('Show volume events (create, remove, mount, unmount, prune, reload, import, export, repair)')
     .option('--since <time>', 'events at or after: Unix seconds, RFC 3339, 2006-01-02, or a duration such as 10m')
     .option('--until <time>', 'events at or before (same syntax; a duration counts forward from now, as in Podman)')
     .option('-f, --filter <key=value>', 'type=, event= or status= (create, remove…), volume=NAME or unique prefix, label=K[=V] (repeatable; same key OR-ed)', collect, [])

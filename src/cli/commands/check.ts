@@ -1,0 +1,45 @@
+import type { CheckFinding, CheckReport } from '../../core/check-model.ts';
+import type { VolumeInspect } from '../../core/model.ts';
+import { renderJson, renderTemplate } from '../render.ts';
+import type { Register } from './shared.ts';
+
+/** Exit codes of `vol check`: clean, findings remain; errors of the check itself are 125 as everywhere. */
+const CLEAN = 0;
+const FINDINGS_REMAIN = 1;
+
+/** `vol check [--repair]`: one line per inconsistency a crash, a full disk or an edit left behind. */
+export const registerCheck: Register = (program, { ctx, finish }) => {
+  program
+    .command('check')
+    .description('Report inconsistencies between the database, volume directories, mounts, locks and quotas; --repair fixes the safe ones')
+    .option('--repair', 'fix what is safe (unknown directories are moved to lost+found, never deleted)')
+    .option('--format <format>', 'json, or a Go template over Kind, Volume, Path, Detail, Repair, Outcome, Error')
+    .action(async (flags: { repair?: boolean; format?: string }) => {
+      // A look alone leaves a missing root alone; a repair may have to write.
+      const engine = await ctx.engine(!flags.repair);
+      const report = await engine.check({ repair: Boolean(flags.repair) });
+      finish({ stdout: render(report, flags.format), errors: [], exitCode: report.remaining.length > 0 ? FINDINGS_REMAIN : CLEAN });
+    });
+};
+
+/** The fields a finding shows in JSON and templates, in Podman's capitalised style. */
+function fields(f: CheckFinding): Record<string, string> {
+  const out: Record<string, string> = { Kind: f.kind, Volume: f.volume ?? '', Path: f.path ?? '', Detail: f.detail, Repair: f.repair };
+  if (f.outcome) out.Outcome = f.outcome;
+  if (f.error !== undefined) out.Error = f.error;
+  return out;
+}
+
+function render(report: CheckReport, format: string | undefined): string {
+  const rows = report.findings.map(fields);
+  if (format === 'json') return renderJson(rows);
+  if (format !== undefined) return renderTemplate(format, rows as unknown as VolumeInspect[], true);
+  return report.findings.map((f) => line(f) + '\n').join('');
+}
+
+/** `KIND SUBJECT: DETAIL; repair: WHAT[: OUTCOME]`. */
+function line(f: CheckFinding): string {
+  const subject = f.volume !== undefined && f.path !== undefined ? `${f.volume} (${f.path})` : (f.volume ?? f.path ?? '-');
+  const outcome = f.outcome === undefined ? '' : f.outcome === 'repaired' ? ' [repaired]' : ` [remains${f.error ? `: ${f.error}` : ''}]`;
+  return `${f.kind.padEnd(16)} ${subject}: ${f.detail}; repair: ${f.repair}${outcome}`.replace(/\s*\n\s*/g, ' ');
+}
