@@ -23,6 +23,8 @@ export interface VolumeRecord extends VolumeSettings {
   mountpoint: string;
   /** Creation time in milliseconds since the epoch. */
   createdAt: number;
+  /** Nanoseconds past `createdAt`'s millisecond (0 to 999,999; absent in rows older than the column). */
+  createdAtNs?: number;
   labels: Record<string, string>;
   status: VolumeStatus;
   mountCount: number;
@@ -124,7 +126,7 @@ export function toInspect(v: VolumeRecord, quota?: VolumeQuotaInfo): VolumeInspe
     Name: v.name,
     Driver: v.driver,
     Mountpoint: v.mountpoint,
-    CreatedAt: new Date(v.createdAt).toISOString(),
+    CreatedAt: rfc3339Nano(v.createdAt, v.createdAtNs ?? 0),
     Labels: sortedObject(v.labels),
     Scope: 'local',
     Options: sortedObject(v.options),
@@ -144,4 +146,16 @@ function sortedObject(o: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const k of Object.keys(o).sort()) out[k] = o[k]!;
   return out;
+}
+
+/** A creation time from nanoseconds since the epoch, as a record keeps it. */
+export function creationTime(ns: bigint): { createdAt: number; createdAtNs: number } {
+  return { createdAt: Number(ns / 1_000_000n), createdAtNs: Number(ns % 1_000_000n) };
+}
+
+/** Go's RFC 3339 with nanoseconds in UTC (`time.RFC3339Nano`): trailing zeros of the fraction dropped. */
+export function rfc3339Nano(ms: number, subMsNs: number): string {
+  const iso = new Date(ms).toISOString();
+  const frac = (iso.slice(20, 23) + String(subMsNs).padStart(6, '0')).replace(/0+$/, '');
+  return iso.slice(0, 19) + (frac ? '.' + frac : '') + 'Z';
 }

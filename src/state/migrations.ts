@@ -88,4 +88,11 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP INDEX volumes_created_at;
     `,
   },
+  {
+    // Nanoseconds past created_at's millisecond, so CreatedAt prints with Podman's precision; older rows read 0.
+    name: 'created-at-nanoseconds',
+    sql: `
+      ALTER TABLE volumes ADD COLUMN created_ns INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { VolumeEvent } from '../../core/events.ts';
-import { compileTemplate } from '../template.ts';
+import { compileTemplate } from '../template/index.ts';
 import { collect, type Register } from './shared.ts';
 
 interface EventsFlags {

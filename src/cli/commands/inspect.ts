@@ -1,6 +1,7 @@
 import { VolError } from '../../core/errors.ts';
 import type { VolumeInspect } from '../../core/model.ts';
 import { renderJson, renderTemplate } from '../render.ts';
+import { isJsonFormat } from '../template/index.ts';
 import type { Register } from './shared.ts';
 
 interface InspectFlags {
@@ -29,5 +30,5 @@ export const registerInspect: Register = (program, { ctx, finish }) => {
 };
 
 function render(volumes: VolumeInspect[], format: string): string {
-  return format === 'json' ? renderJson(volumes) : renderTemplate(format, volumes, false);
+  return isJsonFormat(format) || format === '' ? renderJson(volumes) : renderTemplate(format, volumes, false);
 }
