@@ -1,5 +1,5 @@
 import type { VolumeInspect } from '../core/model.ts';
-import { GoNil, GoStruct, GoTime, headerOf, renderReport, tabwrite } from './template/index.ts';
+import { GoNil, GoStruct, GoTime, headerOf, renderReport, tabwrite, TemplateError } from './template/index.ts';
 
 /** JSON as Podman prints it: `inspect` indents by five spaces, `ls` by two. */
 export function renderJson(value: unknown, indent = 5): string {
@@ -18,7 +18,22 @@ export function renderTemplate(format: string, volumes: readonly VolumeInspect[]
   if (volumes.length === 0) return '';
   const type = tables ? LS_TYPE : INSPECT_TYPE;
   const items = volumes.map((v) => templateView(v, type));
-  return renderReport(format, items, { name: tables ? 'ls' : 'inspect', headers: tables && heading ? headersOf(items[0]!) : undefined });
+  try {
+    return renderReport(format, items, { name: tables ? 'ls' : 'inspect', headers: tables && heading ? headersOf(items[0]!) : undefined });
+  } catch (err) {
+    if (tables || !(err instanceof TemplateError)) throw err;
+    throw new TemplateError(`inspecting object: printing inspect output: ${err.message}`, err.partial);
+  }
+}
+
+/** What a command prints for a template: its text, or what it printed before a fault and the fault. */
+export function templateResult(render: () => string): { stdout: string; errors: Error[] } {
+  try {
+    return { stdout: render(), errors: [] };
+  } catch (err) {
+    if (err instanceof TemplateError) return { stdout: err.partial, errors: [err] };
+    throw err;
+  }
 }
 
 /** The default ls table: `DRIVER` and `VOLUME NAME` through Podman's tabwriter. */

@@ -1,5 +1,5 @@
 import { VolError } from '../../core/errors.ts';
-import { renderJson, renderTemplate, renderVolumeTable } from '../render.ts';
+import { renderJson, renderTemplate, renderVolumeTable, templateResult } from '../render.ts';
 import { isJsonFormat } from '../template/index.ts';
 import type { VolumeInspect } from '../../core/model.ts';
 import { collect, type Register } from './shared.ts';
@@ -29,7 +29,7 @@ export const registerLs: Register = (program, { ctx, finish }) => {
       // Quota usage costs a tool run per backend: read it only when the output can show it (.Quota, json, a bare dot or $).
       const withQuota = flags.format !== undefined && /Quota|json|\.(?![\p{L}\d_])|\$/u.test(flags.format);
       const { volumes, warnings } = await engine.ls(flags.filter, withQuota);
-      finish({ stdout: render(volumes, flags), errors: [], warnings });
+      finish({ ...templateResult(() => render(volumes, flags)), warnings });
     });
 };
 

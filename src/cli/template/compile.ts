@@ -5,7 +5,14 @@ import { TemplateSyntaxError } from './lexer.ts';
 import { parse, type Parsed } from './parser.ts';
 
 
-/** A parsed Go text/template; `execute` throws INVALID_ARG with Go's wording on a fault. */
+/** A template fault (INVALID_ARG, worded as Go words it) and what the template printed before it. */
+export class TemplateError extends VolError {
+  constructor(message: string, readonly partial = '') {
+    super('INVALID_ARG', message);
+  }
+}
+
+/** A parsed Go text/template; `execute` throws a TemplateError on a fault. */
 export interface Template {
   execute(data: unknown): string;
 }
@@ -16,7 +23,7 @@ export function parseTemplate(src: string, name: string): Template {
   try {
     parsed = parse(src, FUNC_NAMES);
   } catch (err) {
-    if (err instanceof TemplateSyntaxError) throw templateError(`template: ${name}:${lineOf(src, err.pos)}: ${err.message}`);
+    if (err instanceof TemplateSyntaxError) throw new TemplateError(`template: ${name}:${lineOf(src, err.pos)}: ${err.message}`);
     throw err;
   }
   return {
@@ -27,7 +34,7 @@ export function parseTemplate(src: string, name: string): Template {
         if (!(err instanceof ExecError)) throw err;
         const line = lineOf(src, err.pos);
         const col = err.pos - (src.lastIndexOf('\n', err.pos - 1) + 1);
-        throw templateError(`template: ${name}:${line}:${col}: executing "${name}" at <${err.node}>: ${err.message}`);
+        throw new TemplateError(`template: ${name}:${line}:${col}: executing "${name}" at <${err.node}>: ${err.message}`, err.partial);
       }
     },
   };
@@ -50,8 +57,4 @@ function lineOf(src: string, pos: number): number {
   let n = 1;
   for (let i = src.indexOf('\n'); i >= 0 && i < pos; i = src.indexOf('\n', i + 1)) n++;
   return n;
-}
-
-function templateError(message: string): VolError {
-  return new VolError('INVALID_ARG', message);
 }

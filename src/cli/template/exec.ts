@@ -6,6 +6,9 @@ import { formatValue, GoFloat, GoNil, GoStruct, isMap, NO_VALUE, sortedKeys, tru
 
 /** A fault while executing: where (offset and Go's spelling of the node) and what. */
 export class ExecError extends Error {
+  /** What the template printed before the fault (Go has written it already). */
+  partial = '';
+
   constructor(message: string, readonly pos: number, readonly node: string) {
     super(message);
   }
@@ -21,7 +24,12 @@ const MAX_DEPTH = 1000;
 /** Runs `parsed` on `data` and returns the text it prints. */
 export function execute(parsed: Parsed, data: unknown): string {
   const st = new State(parsed, data);
-  st.walk(data, parsed.body);
+  try {
+    st.walk(data, parsed.body);
+  } catch (err) {
+    if (err instanceof ExecError) err.partial = st.out;
+    throw err;
+  }
   return st.out;
 }
 

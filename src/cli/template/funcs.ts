@@ -20,17 +20,24 @@ export interface TemplateFunc {
   fn: (args: unknown[]) => unknown;
 }
 
+function invalid(v: unknown, want: string): void {
+  if (v === NO_VALUE) throw new ArgError(`invalid value; expected ${want}`, v);
+}
+
 function str(v: unknown): string {
+  invalid(v, 'string');
   if (typeof v !== 'string') throw new ArgError(`wrong type for value; expected string; got ${typeName(v)}`, v);
   return v;
 }
 
 function int(v: unknown): number {
+  invalid(v, 'int');
   if (typeof v !== 'number' || !Number.isInteger(v)) throw new ArgError(`wrong type for value; expected int; got ${typeName(v)}`, v);
   return v;
 }
 
 function strings(v: unknown): string[] {
+  invalid(v, '[]string');
   if (!Array.isArray(v) || !v.every((e) => typeof e === 'string')) throw new ArgError(`wrong type for value; expected []string; got ${typeName(v)}`, v);
   return v as string[];
 }

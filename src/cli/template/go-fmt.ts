@@ -27,7 +27,7 @@ interface Spec {
 
 const SPEC = /^([-+ 0#]*)(\d+)?(?:\.(\d*))?([a-zA-Z%])/;
 
-/** Go's fmt.Sprintf for the verbs templates use: v s q d b o x X c U e E f F g G t %. */
+/** Go's fmt.Sprintf for the verbs templates use: v s q d b o x X c U e E f F g G t T %. */
 export function sprintf(format: string, args: unknown[]): string {
   let out = '';
   let n = 0;
@@ -74,6 +74,7 @@ function pad(s: string, spec: Spec): string {
 }
 
 function bad(verb: string, v: unknown): string {
+  if (v === null || v === undefined) return `%!${verb}(<nil>)`;
   return `%!${verb}(${typeName(v)}=${formatValue(v)})`;
 }
 
@@ -95,6 +96,7 @@ function one(verb: string, v: unknown, spec: Spec): string {
     case 's': return typeof v === 'string' ? precision(v, spec) : (intOf(v) !== undefined || floatOf(v) !== undefined || typeof v === 'boolean' ? bad(verb, v) : formatValue(v));
     case 'q': return typeof v === 'string' ? JSON.stringify(v) : intOf(v) !== undefined ? `'${String.fromCodePoint(Number(intOf(v)))}'` : bad(verb, v);
     case 't': return typeof v === 'boolean' ? String(v) : bad(verb, v);
+    case 'T': return v === null || v === undefined ? '<nil>' : typeName(v);
     case 'd': case 'b': case 'o': case 'x': case 'X': case 'c': case 'U': return integer(verb, v, spec);
     case 'e': case 'E': case 'f': case 'F': case 'g': case 'G': return float(verb, v, spec);
     default: return bad(verb, v);

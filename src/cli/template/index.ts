@@ -1,4 +1,4 @@
-export { parseTemplate, type Template } from './compile.ts';
+export { parseTemplate, TemplateError, type Template } from './compile.ts';
 export { GoTime } from './go-time.ts';
 export { compileTemplate, headerOf, isJsonFormat, normalizeFormat, renderReport, type ObjectTemplate, type ReportOptions } from './report.ts';
 export { PODMAN_TABLE, tabwrite } from './tabwriter.ts';

@@ -1,5 +1,4 @@
-import { VolError } from '../../core/errors.ts';
-import { parseFirst } from './compile.ts';
+import { parseFirst, TemplateError } from './compile.ts';
 import { tabwrite } from './tabwriter.ts';
 import { GoStruct, isMap } from './values.ts';
 
@@ -57,17 +56,23 @@ export function renderReport(format: string, items: readonly unknown[], opts: Re
     ? [`{{range .}}${normalizeFormat(format)}{{end -}}`, `{{range .}}${format}{{end -}}`]
     : [enforceRange(normalizeFormat(format)), enforceRange(format)];
   const { template } = parseFirst(candidates, opts.name);
+  const finish = (text: string) => (table ? tabwrite(text) : text);
   let out = '';
   if (table && opts.headers) {
     try {
       out += template.execute([opts.headers]);
     } catch (err) {
-      if (err instanceof VolError) throw new VolError('INVALID_ARG', `failed to write report column headers: ${err.message}`);
+      if (err instanceof TemplateError) throw new TemplateError(`failed to write report column headers: ${err.message}`);
       throw err;
     }
   }
-  out += template.execute(items);
-  return table ? tabwrite(out) : out;
+  try {
+    return finish(out + template.execute(items));
+  } catch (err) {
+    // Go has written the rows before the fault; Podman flushes them before the error.
+    if (err instanceof TemplateError) throw new TemplateError(err.message, finish(out + err.partial));
+    throw err;
+  }
 }
 
 /** A template for one object at a time (events, info); `render` gives the line without its final newline. */
