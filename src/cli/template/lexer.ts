@@ -37,7 +37,7 @@ export function lex(src: string): Token[] {
     if (text) out.push({ kind: 'text', text, pos });
     if (open >= src.length) break;
     out.push({ kind: 'open', text: '{{', pos: open });
-    const end = lexAction(src, open + (trimLeft ? 3 : 2), out);
+    const end = lexAction(src, open + (trimLeft ? 4 : 2), out);
     trimNext = end.trimRight;
     pos = end.pos;
   }

@@ -129,9 +129,10 @@ class Parser {
     let elseList: Node[] | undefined;
     if (end === 'else') {
       const k = this.peekNonSpace();
-      if ((kind === 'if' || kind === 'with') && k.kind === 'keyword' && k.text === kind) {
+      // `{{else if …}}` is `{{else}}{{if …}}…{{end}}` sharing one {{end}} (Go 1.19 has no `else with`).
+      if (k.kind === 'keyword' && k.text === 'if') {
         this.nextNonSpace();
-        elseList = [this.control(kind, k.pos)];
+        elseList = [this.control('if', k.pos)];
       } else {
         this.expect('close', 'else');
         const r = this.list(false);

@@ -98,12 +98,20 @@ export function formatFloat(f: number): string {
   return String(f);
 }
 
-/** Go's json.Marshal of a value with HTML escaping off (as Podman's `json` function). */
+/** Go's json.Marshal of a value with HTML escaping off (as Podman's `json` function): map keys sorted, struct fields in order. */
 export function toJson(v: unknown, indent?: string): string {
-  const s = JSON.stringify(v === NO_VALUE ? null : v, (_k, val: unknown) => {
-    if (typeof val === 'bigint') return Number(val);
-    if (isMap(val)) return Object.fromEntries(sortedKeys(val).map((k) => [k, val[k]]));
-    return val;
-  }, indent);
-  return (s ?? 'null').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  const s = JSON.stringify(plain(v), null, indent);
+  // 64-bit integers (UnixNano) travel as marked strings and are written back as digits.
+  return (s ?? 'null').replace(/"\\u0000(-?\d+)\\u0000"/g, '$1').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+function plain(v: unknown): unknown {
+  if (v === NO_VALUE || v === undefined || v instanceof GoNil) return null;
+  if (typeof v === 'bigint') return `\u0000${v}\u0000`;
+  if (v instanceof GoFloat) return v.v;
+  if (v instanceof GoTime) return v.toJSON();
+  if (v instanceof GoStruct) return Object.fromEntries(Object.entries(v.fields).map(([k, f]) => [k, plain(f)]));
+  if (Array.isArray(v)) return v.map(plain);
+  if (isMap(v)) return Object.fromEntries(sortedKeys(v).map((k) => [k, plain(v[k])]));
+  return v;
 }
