@@ -1,5 +1,6 @@
 import type { Arg, Command, Node, Pipe } from './ast.ts';
 import { lex, TemplateSyntaxError, type Token, type TokenKind } from './lexer.ts';
+import { numberArg, unquote } from './literals.ts';
 
 /** A parsed template: its main body and the templates `define` and `block` named. */
 export interface Parsed {
@@ -266,62 +267,9 @@ class Parser {
         if (!this.vars.at(-1)!.includes(t.text)) throw this.fail(`undefined variable "${t.text}"`, t.pos);
         return { t: 'var', pos: t.pos, name: t.text, names: [] };
       case 'string': case 'raw': return { t: 'string', pos: t.pos, value: unquote(t) };
-      case 'char': case 'number': return number(t, this);
+      case 'char': case 'number': return numberArg(t);
       case 'lparen': return { t: 'pipe', pos: t.pos, pipe: this.pipeline('parenthesized pipeline', 'rparen') };
       default: throw this.unexpected(t, 'operand');
     }
   }
-
-  /** Exposed for number(): a syntax error at `pos`. */
-  error(msg: string, pos: number): TemplateSyntaxError {
-    return this.fail(msg, pos);
-  }
-}
-
-function unquote(t: Token): string {
-  if (t.kind === 'raw') return t.text.slice(1, -1);
-  try {
-    return JSON.parse(t.text.replace(/\\x([0-9a-fA-F]{2})/g, '\\u00$1').replace(/\\'/g, "'").replace(/\\a/g, '\\u0007').replace(/\\v/g, '\\u000b')) as string;
-  } catch {
-    throw new TemplateSyntaxError(`invalid syntax`, t.pos);
-  }
-}
-
-function number(t: Token, p: Parser): Arg {
-  if (t.kind === 'char') {
-    if (t.text.length < 3 || t.text[0] !== "'") throw p.error(`unexpected ${JSON.stringify(t.text)} in operand`, t.pos);
-    const body = t.text.slice(1, -1);
-    const s = body.startsWith('\\') ? unquote({ ...t, kind: 'string', text: `"${body}"` }) : body;
-    if ([...s].length !== 1) throw p.error(`malformed character constant: ${t.text}`, t.pos);
-    return { t: 'number', pos: t.pos, text: t.text, int: s.codePointAt(0)! };
-  }
-  const text = t.text.replace(/_/g, '');
-  if (text.endsWith('i')) throw p.error(`complex numbers are not supported: ${t.text}`, t.pos);
-  const sign = text.startsWith('-') ? -1 : 1;
-  const body = text.replace(/^[+-]/, '');
-  const isFloatSyntax = /^0[xX]/.test(body) ? /[.pP]/.test(body) : /[.eE]/.test(body);
-  const value = isFloatSyntax ? sign * parseFloatGo(body) : sign * parseIntGo(body);
-  if (Number.isNaN(value)) throw p.error(`illegal number syntax: "${t.text}"`, t.pos);
-  if (!isFloatSyntax || Number.isInteger(value)) {
-    return isFloatSyntax ? { t: 'number', pos: t.pos, text: t.text, int: value, float: value } : { t: 'number', pos: t.pos, text: t.text, int: value };
-  }
-  return { t: 'number', pos: t.pos, text: t.text, float: value };
-}
-
-function parseIntGo(body: string): number {
-  if (/^0[xX]/.test(body)) return parseInt(body.slice(2), 16);
-  if (/^0[bB]/.test(body)) return parseInt(body.slice(2), 2);
-  if (/^0[oO]/.test(body)) return parseInt(body.slice(2), 8);
-  if (/^0[0-7]+$/.test(body)) return parseInt(body.slice(1), 8);
-  return /^[0-9]+$/.test(body) ? Number(body) : NaN;
-}
-
-function parseFloatGo(body: string): number {
-  if (/^0[xX]/.test(body)) {
-    const m = /^0[xX]([0-9a-fA-F]*)\.?([0-9a-fA-F]*)(?:[pP]([+-]?\d+))?$/.exec(body);
-    if (!m) return NaN;
-    const mant = parseInt((m[1] || '0') + (m[2] ?? ''), 16) / 16 ** (m[2]?.length ?? 0);
-    return mant * 2 ** Number(m[3] ?? 0);
-  }
-  return Number(body);
 }
