@@ -1,5 +1,5 @@
 import type { VolumeInspect } from '../core/model.ts';
-import { GoNil, GoStruct, GoTime, headerOf, renderReport, tabwrite, TemplateError } from './template/index.ts';
+import { GoNil, GoStruct, GoTime, headerOf, PODMAN_TABLE, renderReport, TemplateError } from './template/index.ts';
 
 /** JSON as Podman prints it: `inspect` indents by five spaces, `ls` by two. */
 export function renderJson(value: unknown, indent = 5): string {
@@ -36,12 +36,19 @@ export function templateResult(render: () => string): { stdout: string; errors: 
   }
 }
 
-/** The default ls table: `DRIVER` and `VOLUME NAME` through Podman's tabwriter. */
+/**
+ * The default ls table: `DRIVER` and `VOLUME NAME` as Podman's tabwriter prints them. Every line
+ * has both cells, so Go's tabwriter reduces to padding the first column to max(12, widest + 2);
+ * it is done directly because `ls` prints tens of thousands of rows.
+ */
 export function renderVolumeTable(volumes: readonly VolumeInspect[], heading: boolean): string {
   if (volumes.length === 0) return '';
-  const lines = volumes.map((v) => `${v.Driver}\t${v.Name}\n`);
-  if (heading) lines.unshift('DRIVER\tVOLUME NAME\n');
-  return tabwrite(lines.join(''));
+  let width = PODMAN_TABLE.minwidth;
+  for (const v of volumes) width = Math.max(width, [...v.Driver].length + PODMAN_TABLE.padding);
+  const pad = (d: string) => d + PODMAN_TABLE.padchar.repeat(width - [...d].length);
+  let out = heading ? pad('DRIVER') + 'VOLUME NAME\n' : '';
+  for (const v of volumes) out += pad(v.Driver) + v.Name + '\n';
+  return out;
 }
 
 function headersOf(item: GoStruct): Record<string, string> {

@@ -156,6 +156,8 @@ export function creationTime(ns: bigint): { createdAt: number; createdAtNs: numb
 /** Go's RFC 3339 with nanoseconds in UTC (`time.RFC3339Nano`): trailing zeros of the fraction dropped. */
 export function rfc3339Nano(ms: number, subMsNs: number): string {
   const iso = new Date(ms).toISOString();
-  const frac = (iso.slice(20, 23) + String(subMsNs).padStart(6, '0')).replace(/0+$/, '');
-  return iso.slice(0, 19) + (frac ? '.' + frac : '') + 'Z';
+  const frac = subMsNs === 0 ? iso.slice(20, 23) : iso.slice(20, 23) + String(subMsNs).padStart(6, '0');
+  let end = frac.length;
+  while (end > 0 && frac.charCodeAt(end - 1) === 48) end--;
+  return iso.slice(0, 19) + (end > 0 ? '.' + frac.slice(0, end) : '') + 'Z';
 }

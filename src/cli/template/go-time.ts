@@ -8,10 +8,11 @@ export class GoTime {
 
   /** Parses RFC 3339 with up to nine fraction digits; undefined when `s` is not one. */
   static parse(s: string): GoTime | undefined {
-    const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(s);
+    const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(s);
     if (!m) return undefined;
-    const frac = (m[2] ?? '').padEnd(9, '0');
-    const ms = Date.parse(`${m[1]}.${frac.slice(0, 3)}${m[3]}`);
+    const frac = (m[7] ?? '').padEnd(9, '0');
+    const offset = m[8] === 'Z' ? 0 : (m[8]![0] === '-' ? -1 : 1) * (Number(m[8]!.slice(1, 3)) * 60 + Number(m[8]!.slice(4, 6))) * 60_000;
+    const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), Number(frac.slice(0, 3))) - offset;
     return Number.isNaN(ms) ? undefined : new GoTime(ms, Number(frac.slice(3)));
   }
 
@@ -26,12 +27,19 @@ export class GoTime {
 
   /** Go's `Time.String()`: `2006-01-02 15:04:05.999999999 -0700 MST`, trailing fraction zeros dropped. */
   toString(): string {
-    return this.format('2006-01-02 15:04:05.999999999 -0700 MST');
+    return this.stamp(' ') + ' +0000 UTC';
   }
 
   /** RFC 3339 with nanoseconds, as Go's JSON encoding of a time prints it. */
   toJSON(): string {
-    return this.format('2006-01-02T15:04:05.999999999Z07:00');
+    return this.stamp('T') + 'Z';
+  }
+
+  /** `2006-01-02<sep>15:04:05.999999999`: the common part of String() and JSON, built directly (ls prints thousands). */
+  private stamp(sep: string): string {
+    const iso = new Date(this.ms).toISOString();
+    const frac = String(this.nanosecond()).padStart(9, '0').replace(/0+$/, '');
+    return iso.slice(0, 10) + sep + iso.slice(11, 19) + (frac ? '.' + frac : '');
   }
 
   /** The methods a template may call, by Go name. */

@@ -8,6 +8,11 @@ export interface TabwriterOptions {
 /** containers/common's report settings: `tabwriter.NewWriter(w, 12, 2, 2, ' ', 0)`. */
 export const PODMAN_TABLE: TabwriterOptions = { minwidth: 12, padding: 2, padchar: ' ' };
 
+/** Go counts a cell's width in runes (code points). */
+function runes(t: string): number {
+  return /[\uD800-\uDFFF]/.test(t) ? [...t].length : t.length;
+}
+
 interface Cell {
   text: string;
   width: number;
@@ -18,7 +23,7 @@ interface Cell {
  * consecutive lines that have a cell in that column, and the last cell of a line is not aligned.
  */
 export function tabwrite(text: string, opts: TabwriterOptions = PODMAN_TABLE): string {
-  const lines: Cell[][] = text.split('\n').map((l) => l.split('\t').map((t) => ({ text: t, width: [...t].length })));
+  const lines: Cell[][] = text.split('\n').map((l) => l.split('\t').map((t) => ({ text: t, width: runes(t) })));
   let out = '';
   const widths: number[] = [];
   const writeLines = (from: number, to: number) => {

@@ -42,7 +42,10 @@ export function isMap(v: unknown): v is Record<string, unknown> {
 
 /** The map's own keys, sorted as Go sorts string keys (by bytes). */
 export function sortedKeys(m: Record<string, unknown>): string[] {
-  return Object.keys(m).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const keys = Object.keys(m);
+  // UTF-16 order is byte order unless a key has a character outside the Basic Multilingual Plane.
+  if (!keys.some((k) => /[\uD800-\uDFFF]/.test(k))) return keys.sort();
+  return keys.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 }
 
 /** Go's name for the type of `v`, as error messages print it. */
