@@ -57,6 +57,11 @@ function headersOf(item: GoStruct): Record<string, string> {
   return out;
 }
 
+// Shared zero values: templates only read them.
+const NO_STATUS: Record<string, unknown> = Object.freeze({});
+const NO_HOLDERS: readonly GoStruct[] = Object.freeze([]);
+const NO_QUOTA = new GoNil('*VolumeQuota');
+
 /**
  * A volume as a template sees it: a Go struct with Podman's field types, so absent optional
  * fields read as Go's zero values (`UID` 0, `Status` map[]) and `CreatedAt` is a `time.Time`.
@@ -66,8 +71,11 @@ function templateView(v: VolumeInspect, type: string): GoStruct {
     Name: v.Name,
     Driver: v.Driver,
     Mountpoint: v.Mountpoint,
-    CreatedAt: GoTime.parse(v.CreatedAt) ?? v.CreatedAt,
-    Status: v.Status ?? {},
+    // Parsed only when a template reads it: ls may print tens of thousands of rows without it.
+    get CreatedAt() {
+      return GoTime.parse(v.CreatedAt) ?? v.CreatedAt;
+    },
+    Status: v.Status ?? NO_STATUS,
     Labels: v.Labels,
     Scope: v.Scope,
     Options: v.Options,
@@ -76,8 +84,8 @@ function templateView(v: VolumeInspect, type: string): GoStruct {
     // podman: vol has no anonymous volumes; NeedsCopyUp, NeedsChown and Timeout are not kept.
     Anonymous: false,
     MountCount: v.MountCount,
-    Holders: (v.Holders ?? []).map((h) => new GoStruct('VolumeHolder', { ID: h.ID, PID: h.PID ?? 0 })),
-    Quota: v.Quota ? new GoStruct('*VolumeQuota', { Backend: v.Quota.Backend, Size: v.Quota.Size ?? 0, Inodes: v.Quota.Inodes ?? 0, UsedBytes: v.Quota.UsedBytes ?? 0 }) : new GoNil('*VolumeQuota'),
+    Holders: v.Holders ? v.Holders.map((h) => new GoStruct('VolumeHolder', { ID: h.ID, PID: h.PID ?? 0 })) : NO_HOLDERS,
+    Quota: v.Quota ? new GoStruct('*VolumeQuota', { Backend: v.Quota.Backend, Size: v.Quota.Size ?? 0, Inodes: v.Quota.Inodes ?? 0, UsedBytes: v.Quota.UsedBytes ?? 0 }) : NO_QUOTA,
   };
   return new GoStruct(type, fields);
 }

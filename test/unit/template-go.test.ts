@@ -115,6 +115,8 @@ const ERRORS: [src: string, message: string][] = [
   ['{{upper .Labels.nope}}', `template: t:1:15: executing "t" at <.Labels.nope>: invalid value; expected string`],
   ['{{template "X"}}', `template: t:1:2: executing "t" at <{{template "X"}}>: no such template "X"`],
   ['{{nil}}', `template: t:1:2: executing "t" at <nil>: nil is not a command`],
+  ['{{$ 1}}', `template: t:1:2: executing "t" at <$>: can't give argument to non-function $`],
+  ['{{"x" 1}}', `template: t:1:2: executing "t" at <"x">: can't give argument to non-function "x"`],
   ['{{call .Name}}', `template: t:1:2: executing "t" at <call .Name>: error calling call: non-function of type string`],
 ];
 

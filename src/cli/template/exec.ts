@@ -15,6 +15,7 @@ export class ExecError extends Error {
 }
 
 const MISSING: unique symbol = Symbol('missing');
+const NO_ARGS: Arg[] = [];
 type Final = unknown;
 const BREAK = Symbol('break');
 const CONTINUE = Symbol('continue');
@@ -121,7 +122,9 @@ class State {
     const hasArgs = cmd.args.length > 1 || final !== MISSING;
     switch (first.t) {
       case 'field': return this.fields(dot, dot, first, first.names, cmd, final);
-      case 'var': return this.fields(dot, this.variable(first), first, first.names, cmd, final);
+      case 'var':
+        if (first.names.length === 0 && hasArgs) throw new ExecError(`can't give argument to non-function ${first.name}`, first.pos, first.name);
+        return this.fields(dot, this.variable(first), first, first.names, cmd, final);
       case 'chain': return this.fields(dot, this.arg(dot, first.node), first, first.names, cmd, final);
       case 'ident': return this.call(dot, first, cmd, final);
       case 'nil': throw new ExecError('nil is not a command', first.pos, 'nil');
@@ -141,19 +144,18 @@ class State {
   }
 
   private fields(dot: unknown, receiver: unknown, node: Arg, names: string[], cmd: Command | undefined, final: Final): unknown {
+    if (names.length === 0) return receiver;
     let cur = receiver;
-    names.forEach((name, i) => {
-      const last = i === names.length - 1;
-      const args = last && cmd ? cmd.args.slice(1) : [];
-      cur = this.field(dot, cur, name, node, args, last ? final : MISSING);
-    });
-    return cur;
+    const lastAt = names.length - 1;
+    for (let i = 0; i < lastAt; i++) cur = this.field(dot, cur, names[i]!, node, NO_ARGS, MISSING);
+    return this.field(dot, cur, names[lastAt]!, node, cmd && cmd.args.length > 1 ? cmd.args.slice(1) : NO_ARGS, final);
   }
 
   private field(dot: unknown, recv: unknown, name: string, node: Arg, args: Arg[], final: Final): unknown {
     const hasArgs = args.length > 0 || final !== MISSING;
-    const fail = (msg: string) => new ExecError(msg, node.pos, argString(node));
     if (recv === NO_VALUE) return NO_VALUE;
+    if (recv instanceof GoStruct && !hasArgs && recv.has(name)) return recv.fields[name];
+    const fail = (msg: string) => new ExecError(msg, node.pos, argString(node));
     if (recv instanceof GoTime) {
       const values = args.map((a) => this.arg(dot, a));
       if (final !== MISSING) values.push(final);
@@ -162,10 +164,8 @@ class State {
       throw fail(`can't evaluate field ${name} in type time.Time`);
     }
     if (recv instanceof GoStruct) {
-      const f = recv.get(name);
-      if (!f) throw fail(`can't evaluate field ${name} in type ${recv.type}`);
-      if (hasArgs) throw fail(`${name} has arguments but cannot be invoked as function`);
-      return f.value;
+      if (!recv.has(name)) throw fail(`can't evaluate field ${name} in type ${recv.type}`);
+      throw fail(`${name} has arguments but cannot be invoked as function`);
     }
     if (recv instanceof GoNil) throw fail(`nil pointer evaluating ${recv.type}.${name}`);
     if (isMap(recv)) {

@@ -1,6 +1,8 @@
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
+const RFC3339 = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/;
+
 /** A Go `time.Time` in UTC with nanosecond precision, with the methods templates call on it. */
 export class GoTime {
   /** `ms` is milliseconds since the epoch, `subMsNs` the nanoseconds past that millisecond. */
@@ -8,7 +10,7 @@ export class GoTime {
 
   /** Parses RFC 3339 with up to nine fraction digits; undefined when `s` is not one. */
   static parse(s: string): GoTime | undefined {
-    const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(s);
+    const m = RFC3339.exec(s);
     if (!m) return undefined;
     const frac = (m[7] ?? '').padEnd(9, '0');
     const offset = m[8] === 'Z' ? 0 : (m[8]![0] === '-' ? -1 : 1) * (Number(m[8]!.slice(1, 3)) * 60 + Number(m[8]!.slice(4, 6))) * 60_000;

@@ -13,9 +13,9 @@ export class GoFloat {
 export class GoStruct {
   constructor(readonly type: string, readonly fields: Readonly<Record<string, unknown>>) {}
 
-  /** The field's value, looked up among the struct's own fields only. */
-  get(name: string): { value: unknown } | undefined {
-    return Object.hasOwn(this.fields, name) ? { value: this.fields[name] } : undefined;
+  /** Whether the struct has this field (its own, never an inherited property). */
+  has(name: string): boolean {
+    return Object.hasOwn(this.fields, name);
   }
 
   toJSON(): unknown {
