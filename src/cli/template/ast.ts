@@ -54,7 +54,7 @@ export function argString(a: Arg): string {
     case 'string': return JSON.stringify(a.value);
     case 'ident': return a.name;
     case 'pipe': return '(' + pipeString(a.pipe) + ')';
-    case 'chain': return (a.node.t === 'pipe' ? argString(a.node) : argString(a.node)) + a.names.map((n) => '.' + n).join('');
+    case 'chain': return argString(a.node) + a.names.map((n) => '.' + n).join('');
   }
 }
 

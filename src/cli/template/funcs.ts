@@ -1,6 +1,6 @@
 import { sprint, sprintf, sprintln } from './go-fmt.ts';
 import { GoTime } from './go-time.ts';
-import { GoFloat, GoStruct, isMap, NO_VALUE, toJson, truth, typeName } from './values.ts';
+import { GoFloat, isMap, NO_VALUE, toJson, truth, typeName } from './values.ts';
 
 /** A fault inside a function: printed `error calling NAME: MSG`. */
 export class CallError extends Error {}
@@ -176,7 +176,3 @@ export const FUNCS: Readonly<Record<string, TemplateFunc>> = {
 /** Names a command may call. */
 export const FUNC_NAMES: ReadonlySet<string> = new Set(Object.keys(FUNCS));
 
-/** Whether `v` is a struct-like value whose fields a template may read. */
-export function isStruct(v: unknown): v is GoStruct {
-  return v instanceof GoStruct;
-}
