@@ -1,42 +1,91 @@
 import type { VolumeInspect } from '../core/model.ts';
-import { compileTemplate } from './template.ts';
+import { GoNil, GoStruct, GoTime, headerOf, PODMAN_TABLE, renderReport, TemplateError } from './template/index.ts';
 
-/** JSON as Podman prints it: an array indented by five spaces. */
-export function renderJson(value: unknown): string {
-  return JSON.stringify(value, null, 5) + '\n';
+/** JSON as Podman prints it: `inspect` indents by five spaces, `ls` by two. */
+export function renderJson(value: unknown, indent = 5): string {
+  return JSON.stringify(value, null, indent) + '\n';
+}
+
+/** Go's type of an `ls` row and of an `inspect` item, as Podman's template errors name them. */
+const LS_TYPE = '*entities.VolumeListReport';
+const INSPECT_TYPE = 'interface {}';
+
+/**
+ * Lines of `format` over `volumes`, as Podman's report package prints them: `table ` aligns the
+ * columns with Go's tabwriter and, where `tables` is set and `heading` is true, adds a header row.
+ */
+export function renderTemplate(format: string, volumes: readonly VolumeInspect[], tables: boolean, heading = true): string {
+  if (volumes.length === 0) return '';
+  const type = tables ? LS_TYPE : INSPECT_TYPE;
+  const items = volumes.map((v) => templateView(v, type));
+  try {
+    return renderReport(format, items, { name: tables ? 'ls' : 'inspect', headers: tables && heading ? headersOf(items[0]!) : undefined });
+  } catch (err) {
+    if (tables || !(err instanceof TemplateError)) throw err;
+    throw new TemplateError(`inspecting object: printing inspect output: ${err.message}`, err.partial);
+  }
+}
+
+/** What a command prints for a template: its text, or what it printed before a fault and the fault. */
+export function templateResult(render: () => string): { stdout: string; errors: Error[] } {
+  try {
+    return { stdout: render(), errors: [] };
+  } catch (err) {
+    if (err instanceof TemplateError) return { stdout: err.partial, errors: [err] };
+    throw err;
+  }
 }
 
 /**
- * Lines of `format` over `volumes`. Where `tables` is allowed, a `table ` prefix adds a header of
- * upper-cased field names unless `heading` is false.
+ * The default ls table: `DRIVER` and `VOLUME NAME` as Podman's tabwriter prints them. Every line
+ * has both cells, so Go's tabwriter reduces to padding the first column to max(12, widest + 2);
+ * it is done directly because `ls` prints tens of thousands of rows.
  */
-export function renderTemplate(format: string, volumes: readonly VolumeInspect[], tables: boolean, heading = true): string {
-  const isTable = tables && format.startsWith('table');
-  const src = unescapeFormat(isTable ? format.slice('table'.length).trimStart() : format);
-  const tpl = compileTemplate(src);
-  const rows = volumes.map((v) => tpl.render(v));
-  if (!isTable || !heading) return rows.map((r) => r + '\n').join('');
-  if (rows.length === 0) return '';
-  const header = src.replace(/{{[^}]*}}/g, headerOf);
-  return [header, ...rows].map((r) => r + '\n').join('');
-}
-
-function headerOf(action: string): string {
-  const path = action.replace(/^{{\s*(json\s+)?\.?|\s*}}$/g, '');
-  return path === 'Name' ? 'VOLUME NAME' : path.toUpperCase();
-}
-
-/** Podman's formats turn a typed `\t` and `\n` into the characters. */
-function unescapeFormat(format: string): string {
-  return format.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
-}
-
-/** The default ls table: columns padded like Go's tabwriter (min width 12, padding 2). */
 export function renderVolumeTable(volumes: readonly VolumeInspect[], heading: boolean): string {
   if (volumes.length === 0) return '';
-  const rows = volumes.map((v) => [v.Driver, v.Name] as const);
-  const width = Math.max(12, ...rows.map(([d]) => d.length + 2), heading ? 'DRIVER'.length + 2 : 0);
-  const lines = rows.map(([d, n]) => d.padEnd(width) + n);
-  if (heading) lines.unshift('DRIVER'.padEnd(width) + 'VOLUME NAME');
-  return lines.join('\n') + '\n';
+  let width = PODMAN_TABLE.minwidth;
+  for (const v of volumes) width = Math.max(width, [...v.Driver].length + PODMAN_TABLE.padding);
+  const pad = (d: string) => d + PODMAN_TABLE.padchar.repeat(width - [...d].length);
+  let out = heading ? pad('DRIVER') + 'VOLUME NAME\n' : '';
+  for (const v of volumes) out += pad(v.Driver) + v.Name + '\n';
+  return out;
+}
+
+function headersOf(item: GoStruct): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(item.fields)) out[k] = k === 'Name' ? 'VOLUME NAME' : headerOf(k);
+  return out;
+}
+
+// Shared zero values: templates only read them.
+const NO_STATUS: Record<string, unknown> = Object.freeze({});
+const NO_HOLDERS: readonly GoStruct[] = Object.freeze([]);
+const NO_QUOTA = new GoNil('*VolumeQuota');
+
+/**
+ * A volume as a template sees it: a Go struct with Podman's field types, so absent optional
+ * fields read as Go's zero values (`UID` 0, `Status` map[]) and `CreatedAt` is a `time.Time`.
+ */
+function templateView(v: VolumeInspect, type: string): GoStruct {
+  const fields: Record<string, unknown> = {
+    Name: v.Name,
+    Driver: v.Driver,
+    Mountpoint: v.Mountpoint,
+    // Parsed only when a template reads it: ls may print tens of thousands of rows without it.
+    get CreatedAt() {
+      return GoTime.parse(v.CreatedAt) ?? v.CreatedAt;
+    },
+    Status: v.Status ?? NO_STATUS,
+    Labels: v.Labels,
+    Scope: v.Scope,
+    Options: v.Options,
+    UID: v.UID ?? 0,
+    GID: v.GID ?? 0,
+    // podman: vol has no anonymous volumes; NeedsCopyUp, NeedsChown and Timeout are not kept.
+    Anonymous: false,
+    MountCount: v.MountCount,
+    Holders: v.Holders ? v.Holders.map((h) => new GoStruct('VolumeHolder', { ID: h.ID, PID: h.PID ?? 0 })) : NO_HOLDERS,
+    Quota: v.Quota ? new GoStruct('*VolumeQuota', { Backend: v.Quota.Backend, Size: v.Quota.Size ?? 0, Inodes: v.Quota.Inodes ?? 0, UsedBytes: v.Quota.UsedBytes ?? 0 }) : NO_QUOTA,
+  };
+  return new GoStruct(type, fields);
 }

@@ -23,6 +23,8 @@ export interface VolumeRecord extends VolumeSettings {
   mountpoint: string;
   /** Creation time in milliseconds since the epoch. */
   createdAt: number;
+  /** Nanoseconds past `createdAt`'s millisecond (0 to 999,999; absent in rows older than the column). */
+  createdAtNs?: number;
   labels: Record<string, string>;
   status: VolumeStatus;
   mountCount: number;
@@ -130,7 +132,7 @@ export function toInspect(v: VolumeRecord, quota?: VolumeQuotaInfo): VolumeInspe
     Name: v.name,
     Driver: v.driver,
     Mountpoint: v.mountpoint,
-    CreatedAt: new Date(v.createdAt).toISOString(),
+    CreatedAt: rfc3339Nano(v.createdAt, v.createdAtNs ?? 0),
     Labels: sortedObject(v.labels),
     Scope: 'local',
     Options: sortedObject(v.options),
@@ -150,4 +152,18 @@ function sortedObject(o: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const k of Object.keys(o).sort()) out[k] = o[k]!;
   return out;
+}
+
+/** A creation time from nanoseconds since the epoch, as a record keeps it. */
+export function creationTime(ns: bigint): { createdAt: number; createdAtNs: number } {
+  return { createdAt: Number(ns / 1_000_000n), createdAtNs: Number(ns % 1_000_000n) };
+}
+
+/** Go's RFC 3339 with nanoseconds in UTC (`time.RFC3339Nano`): trailing zeros of the fraction dropped. */
+export function rfc3339Nano(ms: number, subMsNs: number): string {
+  const iso = new Date(ms).toISOString();
+  const frac = subMsNs === 0 ? iso.slice(20, 23) : iso.slice(20, 23) + String(subMsNs).padStart(6, '0');
+  let end = frac.length;
+  while (end > 0 && frac.charCodeAt(end - 1) === 48) end--;
+  return iso.slice(0, 19) + (end > 0 ? '.' + frac.slice(0, end) : '') + 'Z';
 }

@@ -1,8 +1,8 @@
 import { PSEUDO_MOUNT_ID } from '../plugin/client.ts';
 import { parseUint } from './size.ts';
-import { volumeEvent } from './events.ts';
+import { nowNs, volumeEvent } from './events.ts';
 import { VolError, isVolError } from './errors.ts';
-import type { VolumeCreateOptions, VolumeRecord } from './model.ts';
+import { creationTime, type VolumeCreateOptions, type VolumeRecord } from './model.ts';
 import { pluginClient } from './plugins.ts';
 import type { Runtime } from './runtime.ts';
 import type { VolumeCreateReport } from './volume-create.ts';
@@ -23,7 +23,7 @@ export async function createPluginVolume(rt: Runtime, opts: VolumeCreateOptions 
       name: opts.name,
       driver: opts.driver,
       mountpoint: '',
-      createdAt: Date.now(),
+      ...creationTime(nowNs()),
       labels: opts.labels ?? {},
       options,
       noQuota: false,

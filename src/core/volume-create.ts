@@ -6,11 +6,11 @@ import type { QuotaBackend, QuotaHandle } from '../quota/backend.ts';
 import { createPluginVolume } from './plugin-volume.ts';
 import { isLocalDriver } from './plugins.ts';
 import { VolError } from './errors.ts';
-import { volumeDir, type LocalDriverSettings, type VolumeCreateOptions, type VolumeRecord } from './model.ts';
+import { creationTime, volumeDir, type LocalDriverSettings, type VolumeCreateOptions, type VolumeRecord } from './model.ts';
 import { randomVolumeName, validateVolumeName } from './names.ts';
 import { takeName } from './take-name.ts';
 import { contentSource, quotaFor } from './volume-create-source.ts';
-import { volumeEvent } from './events.ts';
+import { nowNs, volumeEvent } from './events.ts';
 import type { Runtime } from './runtime.ts';
 
 /** Result of create: the volume, and whether `--ignore` found it already there. */
@@ -80,7 +80,7 @@ function newRecord(rt: Runtime, name: string, labels: Record<string, string>, s:
     name,
     driver: 'local',
     mountpoint: join(rt.config.volumesDir, name, '_data'),
-    createdAt: Date.now(),
+    ...creationTime(nowNs()),
     labels,
     options: s.options,
     noQuota: s.noQuota,

@@ -104,4 +104,11 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX snapshots_source ON snapshots (source_volume);
     `,
   },
+  {
+    // Nanoseconds past created_at's millisecond, so CreatedAt prints with Podman's precision; older rows read 0.
+    name: 'created-at-nanoseconds',
+    sql: `
+      ALTER TABLE volumes ADD COLUMN created_ns INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

@@ -6,6 +6,7 @@ export interface VolumeRow {
   driver: string;
   mountpoint: string;
   created_at: number;
+  created_ns: number;
   status: VolumeStatus;
   labels: string;
   options: string;
@@ -35,6 +36,7 @@ export function rowToRecord(row: VolumeRow): VolumeRecord {
     status: row.status,
     mountCount: row.mount_count,
   };
+  if (row.created_ns) rec.createdAtNs = row.created_ns;
   if (row.uid !== null) rec.uid = row.uid;
   if (row.gid !== null) rec.gid = row.gid;
   if (row.size !== null) rec.size = row.size;

@@ -112,6 +112,7 @@ class SqliteVolumeStore implements VolumeStore {
         driver: rec.driver,
         mountpoint: rec.mountpoint,
         created_at: rec.createdAt,
+        created_ns: rec.createdAtNs ?? 0,
         labels: JSON.stringify(rec.labels),
         options: JSON.stringify(rec.options),
         uid: rec.uid ?? null,
@@ -261,9 +262,9 @@ class SqliteVolumeStore implements VolumeStore {
 
 function prepare(db: Database.Database) {
   return {
-    insert: db.prepare(`INSERT INTO volumes (name, driver, mountpoint, created_at, status, labels, options,
+    insert: db.prepare(`INSERT INTO volumes (name, driver, mountpoint, created_at, created_ns, status, labels, options,
         uid, gid, size, inodes, no_quota, plugin_timeout, quota_backend, quota_id)
-      VALUES (@name, @driver, @mountpoint, @created_at, 'creating', @labels, @options,
+      VALUES (@name, @driver, @mountpoint, @created_at, @created_ns, 'creating', @labels, @options,
         @uid, @gid, @size, @inodes, @no_quota, @plugin_timeout, @quota_backend, @quota_id)`),
     nextProject: db.prepare(`SELECT MAX(?1, COALESCE(MAX(CAST(quota_id AS INTEGER)) + 1, ?1))
       FROM volumes WHERE quota_backend = 'xfs'`),

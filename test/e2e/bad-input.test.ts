@@ -60,7 +60,7 @@ const filterRows: Row[] = [
 ];
 
 const templateRows: Row[] = [
-  { args: ['ls', '--format', '{{.Name'], names: '{{.Name' },
+  { args: ['ls', '--format', '{{.Name'], names: "bad character U+007B '{'", phrases: ['template: ls:1:'] },
   { args: ['ls', '--format', '{{.Nope}}'], names: 'Nope' },
   { args: ['inspect', '--format', '{{.Nope}}', 'base'], names: 'Nope' },
 ];

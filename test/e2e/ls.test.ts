@@ -88,17 +88,18 @@ describe('ls output', () => {
   test('templates: fields, map keys, spaces inside actions, json', () => {
     create(root(), 'a', '-l', 'k=v1');
     create(root(), 'b', '-o', `o=uid=${ownUid}`);
-    assert.deepEqual(lsLines('--format', '{{.Name}} {{.Labels.k}}').sort(), ['a v1', 'b ']);
-    assert.deepEqual(lsLines('--format', '{{.Name}}={{ .Options.UID }}').sort(), ['a=', `b=${ownUid}`]);
+    assert.deepEqual(lsLines('--format', '{{.Name}} {{.Labels.k}}').sort(), ['a v1', 'b <no value>']);
+    assert.deepEqual(lsLines('--format', '{{.Name}}={{ .Options.UID }}').sort(), ['a=<no value>', `b=${ownUid}`]);
     assert.deepEqual(lsLines('--format', '{{.Name}} {{.Driver}} {{.Scope}} {{.MountCount}}').sort(), ['a local local 0', 'b local local 0']);
     assert.deepEqual(lsLines('--format', '{{.Name}} {{json .Labels}}').sort(), ['a {"k":"v1"}', 'b {}']);
   });
 
-  test('table prefix adds a header of upper-cased field names, .Name as VOLUME NAME', () => {
+  test('table prefix adds an aligned header of upper-cased field names, .Name as VOLUME NAME', () => {
     create(root(), 'a');
     const [header, ...rows] = lsLines('--format', 'table {{.Name}} {{.Driver}} {{.Scope}}');
-    assert.equal(header, 'VOLUME NAME DRIVER SCOPE');
-    assert.deepEqual(rows, ['a local local']);
+    // Podman's table turns spaces into column breaks and aligns them with Go's tabwriter (min width 12, padding 2).
+    assert.equal(header, 'VOLUME NAME  DRIVER      SCOPE');
+    assert.deepEqual(rows, ['a            local       local']);
   });
 
   test('table prefix with --noheading prints the rows only', () => {

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import { VolError } from '../../core/errors.ts';
 import type { VolumeEvent } from '../../core/events.ts';
-import { compileTemplate } from '../template.ts';
+import { compileTemplate } from '../template/index.ts';
 import { collect, type Register } from './shared.ts';
 
 interface EventsFlags {

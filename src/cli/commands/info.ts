@@ -1,6 +1,6 @@
 import type { VolInfo } from '../../core/info.ts';
 import { renderJson } from '../render.ts';
-import { compileTemplate } from '../template.ts';
+import { compileTemplate } from '../template/index.ts';
 import { ok } from '../result.ts';
 import type { Register } from './shared.ts';
 

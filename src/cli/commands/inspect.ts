@@ -1,6 +1,7 @@
 import { VolError } from '../../core/errors.ts';
 import type { VolumeInspect } from '../../core/model.ts';
-import { renderJson, renderTemplate } from '../render.ts';
+import { renderJson, renderTemplate, templateResult } from '../render.ts';
+import { isJsonFormat } from '../template/index.ts';
 import type { Register } from './shared.ts';
 
 interface InspectFlags {
@@ -24,10 +25,11 @@ export const registerInspect: Register = (program, { ctx, finish }) => {
       const { reports, warnings } = await engine.inspect(names, Boolean(flags.all));
       const volumes = reports.flatMap((r) => (r.volume ? [r.volume] : []));
       const errors = reports.flatMap((r) => (r.error ? [r.error] : []));
-      finish({ stdout: render(volumes, flags.format), errors, warnings });
+      const out = templateResult(() => render(volumes, flags.format));
+      finish({ stdout: out.stdout, errors: [...errors, ...out.errors], warnings });
     });
 };
 
 function render(volumes: VolumeInspect[], format: string): string {
-  return format === 'json' ? renderJson(volumes) : renderTemplate(format, volumes, false);
+  return isJsonFormat(format) || format === '' ? renderJson(volumes) : renderTemplate(format, volumes, false);
 }

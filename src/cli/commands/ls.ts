@@ -1,5 +1,6 @@
 import { VolError } from '../../core/errors.ts';
-import { renderJson, renderTemplate, renderVolumeTable } from '../render.ts';
+import { renderJson, renderTemplate, renderVolumeTable, templateResult } from '../render.ts';
+import { isJsonFormat } from '../template/index.ts';
 import type { VolumeInspect } from '../../core/model.ts';
 import { collect, type Register } from './shared.ts';
 
@@ -25,16 +26,16 @@ export const registerLs: Register = (program, { ctx, finish }) => {
         throw new VolError('INVALID_ARG', 'quiet and format flags cannot be used together');
       }
       const engine = await ctx.engine(true);
-      // Quota usage costs a tool run per backend: read it only when the output can show it.
-      const withQuota = flags.format === 'json' || Boolean(flags.format?.includes('.Quota'));
+      // Quota usage costs a tool run per backend: read it only when the output can show it (.Quota, json, a bare dot or $).
+      const withQuota = flags.format !== undefined && /Quota|json|\.(?![\p{L}\d_])|\$/u.test(flags.format);
       const { volumes, warnings } = await engine.ls(flags.filter, withQuota);
-      finish({ stdout: render(volumes, flags), errors: [], warnings });
+      finish({ ...templateResult(() => render(volumes, flags)), warnings });
     });
 };
 
 function render(volumes: VolumeInspect[], flags: LsFlags): string {
   if (flags.quiet) return volumes.map((v) => v.Name + '\n').join('');
-  if (flags.format === 'json') return renderJson(volumes);
+  if (flags.format !== undefined && isJsonFormat(flags.format)) return renderJson(volumes, 2);
   if (flags.format !== undefined) return renderTemplate(flags.format, volumes, true, !flags.noheading);
   return renderVolumeTable(volumes, !flags.noheading);
 }

@@ -8,6 +8,8 @@ interface PruneFlags {
   dryRun?: boolean;
 }
 
+const WARNING = 'WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:\n';
+const NOTHING = 'No dangling volumes found\n';
 const PROMPT = 'Are you sure you want to continue? [y/N] ';
 
 /** `vol prune`: removes every volume without a live holder that matches the filters. */
@@ -22,10 +24,12 @@ export const registerPrune: Register = (program, { ctx, finish }) => {
       const engine = await ctx.engine(!!flags.dryRun);
       const names = engine.pruneCandidates(flags.filter);
       const list = names.map((n) => n + '\n').join('');
-      // podman: 4.3.1 has no --dry-run; vol prints the list and stops there.
-      if (flags.dryRun || names.length === 0) return finish({ stdout: list, errors: [] });
+      // podman: 4.3.1 has no --dry-run; vol prints the names that would go, as `prune -f` prints those it removed.
+      if (flags.dryRun) return finish({ stdout: list, errors: [] });
       if (flags.force) return finish(await removeAll(engine, names));
-      finish({ stdout: list, errors: [], confirm: { prompt: PROMPT, proceed: () => removeAll(engine, names) } });
+      // As Podman: the warning, then the list and the question, or the news that there is nothing to prune.
+      if (names.length === 0) return finish({ stdout: WARNING + NOTHING, errors: [] });
+      finish({ stdout: WARNING + list, errors: [], confirm: { prompt: PROMPT, proceed: () => removeAll(engine, names) } });
     });
 };
 
