@@ -174,7 +174,7 @@ export class PluginClient {
     if (!isObject(v)) throw bad(' is not an object');
     const name = pick(v, 'Name');
     if (typeof name !== 'string') throw bad('.Name is not a string');
-    if (!VOLUME_NAME_RE.test(name)) throw bad(`.Name ${quote(name)} is not a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 200 characters)`);
+    if (!VOLUME_NAME_RE.test(name)) throw bad(`.Name ${quote(name)}: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]* (at most 200 characters)`);
     const out: PluginVolume = { Name: name };
     const mp = pick(v, 'Mountpoint');
     if (mp !== undefined && mp !== null && typeof mp !== 'string') throw bad('.Mountpoint is not a string');

@@ -79,7 +79,7 @@ describe('List answers that break the protocol make that List a failure', () => 
     ['{"Volumes":[1,"x",null,{"Name":5},{"Name":["a"]}]}', /Volumes\[0\] is not an object/],
     ['{"Volumes":[{"Name":5}]}', /Volumes\[0\]\.Name is not a string/],
     ['{"Volumes":[{"Name":["a"]}]}', /Volumes\[0\]\.Name is not a string/],
-    ['{"Volumes":[{"Name":"pv"},{"Name":"../escape"}]}', /Volumes\[1\]\.Name "\.\.\/escape" is not a volume name/],
+    ['{"Volumes":[{"Name":"pv"},{"Name":"../escape"}]}', /Volumes\[1\]\.Name "\.\.\/escape": names must match/],
     ['{"Volumes":[{"Name":"pv","Mountpoint":"relative/dir"}]}', /Volumes\[0\]\.Mountpoint "relative\/dir" is not an absolute path/],
     ['{"Volumes":[{"Name":"pv","Status":"up"}]}', /Volumes\[0\]\.Status is not an object/],
     ['{"Volumes":"pv"}', /Volumes is neither a list nor null/],
