@@ -64,8 +64,14 @@ function checkRoot(root: string, readOnly: boolean): boolean {
 /** True when the database file exists; an unreadable one is an error, not a missing one. */
 function checkDatabase(dbFile: string): boolean {
   const st = statOrMissing(dbFile, `database ${dbFile}`);
-  if (st && !st.isFile()) throw new VolError('IO_FAILED', `cannot use database ${dbFile}: not a regular file`);
-  return st !== undefined;
+  if (!st) return false;
+  if (!st.isFile()) throw new VolError('IO_FAILED', `cannot use database ${dbFile}: not a regular file`);
+  try {
+    accessSync(dbFile, constants.R_OK);
+  } catch (err) {
+    throw rootError(`database ${dbFile}`, err);
+  }
+  return true;
 }
 
 function statOrMissing(path: string, what: string): ReturnType<typeof statSync> | undefined {

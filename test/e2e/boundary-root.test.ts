@@ -61,6 +61,14 @@ describe('a root the user cannot read', () => {
     assertOk(vol(root, ['ls', '-q']), 'demo\n');
   });
 
+  test('a readable root whose database the user cannot read: permission denied naming the database', () => {
+    chmodSync(root, 0o755);
+    const db = join(root, 'vol.db');
+    chmodSync(db, 0o600);
+    for (const args of [['ls'], ['exists', 'demo'], ['inspect', 'demo']]) assertFails(asUser(args), 125, ['permission denied', db]);
+    assertOk(vol(root, ['ls', '-q']), 'demo\n');
+  });
+
   test('a root below a directory the user cannot enter: permission denied too', () => {
     assertFails(asUser(['ls'], join(root, 'inner')), 125, ['permission denied', join(root, 'inner')]);
   });
