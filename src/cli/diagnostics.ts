@@ -11,6 +11,23 @@ export interface DiagnosticsMode {
   json: boolean;
 }
 
+/** The mode the global flags (or, without them, VOL_LOG_LEVEL and VOL_LOG_FORMAT) ask for. */
+export function diagnosticsMode(level: string | undefined, format: string | undefined): DiagnosticsMode {
+  return { debug: (level ?? process.env.VOL_LOG_LEVEL) === 'debug', json: (format ?? process.env.VOL_LOG_FORMAT) === 'json' };
+}
+
+/** Prints what escaped main (a bug) as an internal error, with the mode read from raw `argv`; gives the exit code. */
+export function crashed(err: unknown, stderr: StderrSink, argv: readonly string[]): number {
+  const flag = (name: string): string | undefined => {
+    const joined = argv.find((a) => a.startsWith(`${name}=`));
+    if (joined) return joined.slice(name.length + 1);
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  printError(err, stderr, diagnosticsMode(flag('--log-level'), flag('--log-format')));
+  return EXIT.failure;
+}
+
 /** Where diagnostics go. */
 export type StderrSink = (text: string) => void;
 

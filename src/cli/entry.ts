@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
-import { EXIT_BROKEN_PIPE } from './diagnostics.ts';
-import { crashed, main } from './main.ts';
+import { crashed, EXIT_BROKEN_PIPE } from './diagnostics.ts';
+import { main } from './main.ts';
 
 const argv = process.argv.slice(2);
 const stdout = processStdout();
@@ -24,14 +24,14 @@ main(argv, {
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.exitCode = crashed(err, { stderr: writeStderr }, argv);
+    process.exitCode = crashed(err, writeStderr, argv);
   },
 );
 
 function uncaught(err: unknown): number {
   // The reader of stdout went away: whatever failed because of it, the answer is a quiet 141.
   if ((stdout.failure() as NodeJS.ErrnoException | undefined)?.code === 'EPIPE') return EXIT_BROKEN_PIPE;
-  return crashed(err, { stderr: writeStderr }, argv);
+  return crashed(err, writeStderr, argv);
 }
 
 function writeStderr(text: string): void {

@@ -14,7 +14,7 @@ import { registerReload } from './commands/reload.ts';
 import { registerRm } from './commands/rm.ts';
 import { collect, type Register } from './commands/shared.ts';
 import { CliContext } from './context.ts';
-import { printDiagnostics, printError, stdoutFailed, type DiagnosticsMode } from './diagnostics.ts';
+import { diagnosticsMode, printDiagnostics, stdoutFailed } from './diagnostics.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import type { ByteIo, CommandResult } from './result.ts';
 
@@ -58,32 +58,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     ctx.close();
   }
   await io.stdout(captured.out + (result?.stdout ?? ''));
-  const mode = diagnosticsMode(program);
+  const g = program.opts<{ logLevel?: string; logFormat?: string }>();
+  const mode = diagnosticsMode(g.logLevel, g.logFormat);
   const broken = io.stdoutFailure?.();
   if (broken) return stdoutFailed(broken, result, (t) => io.stderr(t), mode);
   printDiagnostics(result, (t) => io.stderr(t), mode);
   return result?.exitCode ?? exitCodeFor(command, result?.errors ?? []);
-}
-
-/** Prints what escaped main (a bug) as an internal error and gives its exit code. */
-export function crashed(err: unknown, io: Pick<Io, 'stderr'>, argv: readonly string[]): number {
-  const flag = (name: string): string | undefined => {
-    const joined = argv.find((a) => a.startsWith(`${name}=`));
-    if (joined) return joined.slice(name.length + 1);
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  printError(err, (t) => io.stderr(t), modeFrom(flag('--log-level'), flag('--log-format')));
-  return EXIT.failure;
-}
-
-function diagnosticsMode(program: Command): DiagnosticsMode {
-  const g = program.opts<{ logLevel?: string; logFormat?: string }>();
-  return modeFrom(g.logLevel, g.logFormat);
-}
-
-function modeFrom(level: string | undefined, format?: string): DiagnosticsMode {
-  return { debug: (level ?? process.env.VOL_LOG_LEVEL) === 'debug', json: (format ?? process.env.VOL_LOG_FORMAT) === 'json' };
 }
 
 async function confirmed(confirm: NonNullable<CommandResult['confirm']>, io: Io): Promise<CommandResult> {
