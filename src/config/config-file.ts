@@ -13,7 +13,7 @@ export interface FileConfig {
 }
 
 /** Longest plugin timeout; setTimeout cannot wait longer than 2^31-1 ms. */
-export const MAX_PLUGIN_TIMEOUT_S = 2_147_483;
+const MAX_PLUGIN_TIMEOUT_S = 2_147_483;
 
 type Table = Record<string, unknown>;
 /** Throws the wrong-type error of the key being read (or of `sub`, an entry inside it). */

@@ -48,7 +48,7 @@ export function errnoCode(err: unknown): string | undefined {
 }
 
 /** Longest run of non-blank characters echoed in a message before it is cut. */
-export const MAX_ECHOED_VALUE = 200;
+const MAX_ECHOED_VALUE = 200;
 /** Longest message line printed in full. */
 const MAX_LINE = 2000;
 

@@ -20,7 +20,7 @@ const NOT_FOUND_RE = /no such volume|no volume with name|not found|does not exis
 const VOLUME_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,199}$/;
 
 /** The timeout of a call when neither the volume nor the configuration gives a usable one. */
-export const DEFAULT_PLUGIN_TIMEOUT_S = 5;
+const DEFAULT_PLUGIN_TIMEOUT_S = 5;
 
 // Activation results per plugin for the life of the process: a plugin that failed is not asked again.
 const activations = new Map<string, Promise<void>>();

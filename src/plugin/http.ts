@@ -7,7 +7,7 @@ export interface PluginHttpAnswer {
 }
 
 /** The most a plugin's answer may hold; a larger (or endless) one is cut off as a failure. */
-export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 /** The longest wait setTimeout can keep (2^31-1 ms); a longer one would fire at once. */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 

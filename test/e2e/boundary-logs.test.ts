@@ -55,6 +55,7 @@ describe('values echoed in errors', () => {
     const r = vol(root(), ['unmount', '--holder', holder, 'v']);
     assertFails(r, 125, [`no holder ${'h'.repeat(200)}...`]);
     assert.ok(r.stderr.length < 400, `stderr is ${r.stderr.length} characters`);
+    assertOk(vol(root(), ['inspect', '--format', '{{.MountCount}}', 'v']), '0\n');
   });
 
   test('an error naming many long values stays one line of bounded length', () => {
