@@ -51,11 +51,14 @@ export function postToPlugin(socketPath: string, endpoint: string, body: string,
     };
     req.on('error', fail);
     req.on('response', (res) => {
+      const oversized = () => abort(new PluginTransportError(`sent an answer larger than ${maxBytes / 1024 / 1024} MiB`, 'oversized'));
+      // A declared length over the cap is refused before a byte of it is read.
+      if (Number(res.headers['content-length']) > maxBytes) return oversized();
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > maxBytes) return abort(new PluginTransportError(`sent an answer larger than ${maxBytes / 1024 / 1024} MiB`, 'oversized'));
+        if (size > maxBytes) return oversized();
         chunks.push(chunk);
       });
       res.on('error', fail);
