@@ -11,8 +11,8 @@ export class CliContext {
 
   /** The engine over the configured root; read-only commands leave a missing root alone. */
   async engine(readOnly: boolean): Promise<Engine> {
-    const g = this.program.opts<{ root?: string; config?: string; logLevel?: string; volumePlugin?: string[] }>();
-    const config = await resolveConfig({ root: g.root, config: g.config, logLevel: g.logLevel, volumePlugins: g.volumePlugin });
+    const g = this.program.opts<{ root?: string; config?: string; logLevel?: string; logFormat?: string; volumePlugin?: string[] }>();
+    const config = await resolveConfig({ root: g.root, config: g.config, logLevel: g.logLevel, logFormat: g.logFormat, volumePlugins: g.volumePlugin });
     this.runtime = openRuntime(config, { readOnly });
     return new Engine(this.runtime);
   }

@@ -1,23 +1,69 @@
 import { Writable } from 'node:stream';
+import { crashed, EXIT_BROKEN_PIPE } from './diagnostics.ts';
 import { main } from './main.ts';
 
+const argv = process.argv.slice(2);
+const stdout = processStdout();
+// A reader of stderr that went away leaves nothing to tell.
+process.stderr.on('error', () => {});
+// A bug that escapes every handler still ends as one line and 125, never a stack trace.
+process.on('uncaughtException', (err) => process.exit(uncaught(err)));
+process.on('unhandledRejection', (err) => process.exit(uncaught(err)));
+
 // The bundled entry of bin/vol: run, write, exit with the contract's code.
-main(process.argv.slice(2), {
-  stdout: (s) => void (s && process.stdout.write(s)),
-  stderr: (s) => void process.stderr.write(s),
+main(argv, {
+  stdout: stdout.write,
+  stderr: writeStderr,
   readLine,
   stdinBytes: () => process.stdin,
-  stdoutBytes,
+  stdoutBytes: stdout.bytes,
   interrupts,
+  stdoutFailure: stdout.failure,
 }).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`Error: ${(err as Error)?.message ?? String(err)}\n`);
-    process.exitCode = 125;
+    process.exitCode = crashed(err, writeStderr, argv);
   },
 );
+
+function uncaught(err: unknown): number {
+  // The reader of stdout went away: whatever failed because of it, the answer is a quiet 141.
+  if ((stdout.failure() as NodeJS.ErrnoException | undefined)?.code === 'EPIPE') return EXIT_BROKEN_PIPE;
+  return crashed(err, writeStderr, argv);
+}
+
+function writeStderr(text: string): void {
+  process.stderr.write(text);
+}
+
+/** process.stdout with its first write error kept (EPIPE, ENOSPC), for main to report once. */
+function processStdout(): { write(text: string): Promise<void>; bytes(): Writable; failure(): Error | undefined } {
+  let failure: Error | undefined;
+  const keep = (err: Error | null | undefined) => {
+    if (err) failure ??= err;
+  };
+  process.stdout.on('error', keep);
+  return {
+    write: (text) =>
+      new Promise((resolve) => {
+        if (text === '' || failure) return resolve();
+        process.stdout.write(text, (err) => resolve(keep(err)));
+      }),
+    // For bytes (export, events): ending this stream leaves process.stdout open for what follows.
+    bytes: () =>
+      new Writable({
+        write: (chunk: Buffer, _enc, cb) =>
+          void process.stdout.write(chunk, (err) => {
+            keep(err);
+            cb(err);
+          }),
+        // Its writers learn of a failure through their callbacks, and main through failure().
+      }).on('error', () => {}),
+    failure: () => failure,
+  };
+}
 
 /** Reads stdin up to the first newline (or its end); stdin is touched only when asked. */
 function readLine(): Promise<string | undefined> {
@@ -35,13 +81,6 @@ function readLine(): Promise<string | undefined> {
     const onEnd = () => done(buf === '' ? undefined : buf);
     process.stdin.setEncoding('utf8').on('data', onData).on('end', onEnd);
   });
-}
-
-/** stdout for bytes (export): a stream whose end leaves process.stdout open for what follows. */
-function stdoutBytes(): Writable {
-  // A write error (EPIPE: the reader went away) reaches the export through the write callback.
-  process.stdout.on('error', () => {});
-  return new Writable({ write: (chunk: Buffer, _enc, cb) => void process.stdout.write(chunk, cb) });
 }
 
 /** Aborts on SIGINT or SIGTERM; only commands that ask for it handle those signals themselves. */

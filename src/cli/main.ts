@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { isVolError } from '../core/errors.ts';
+import { VolError, isVolError } from '../core/errors.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerCreate } from './commands/create.ts';
 import { registerCsi } from './commands/csi.ts';
@@ -18,18 +18,22 @@ import { registerReload } from './commands/reload.ts';
 import { registerRm } from './commands/rm.ts';
 import { collect, type Register } from './commands/shared.ts';
 import { CliContext } from './context.ts';
+import { diagnosticsMode, printDiagnostics, stdoutFailed } from './diagnostics.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import type { ByteIo, CommandResult } from './result.ts';
 
 const COMMANDS: Register[] = [registerCreate, registerRm, registerLs, registerInspect, registerExists, registerInfo, registerMount, registerUnmount, registerPrune, registerReload, registerExport, registerImport, registerEvents, registerCsi, registerNomadHostVolume, registerPlugin, registerCheck];
-const GLOBAL_WITH_VALUE = new Set(['--root', '--config', '--volume-plugin', '--log-level']);
+const GLOBAL_WITH_VALUE = new Set(['--root', '--config', '--volume-plugin', '--log-level', '--log-format']);
 
 /** Where main writes; the process streams in bin/vol, buffers in tests. */
 export interface Io extends ByteIo {
-  stdout(text: string): void;
+  /** Writes results; a promise, if returned, settles once the text is written or failed. */
+  stdout(text: string): void | Promise<void>;
   stderr(text: string): void;
   /** One line of stdin without its newline; undefined at end of input. */
   readLine(): Promise<string | undefined>;
+  /** The error that ended writing to stdout (EPIPE: its reader went away), if any. */
+  stdoutFailure?(): Error | undefined;
 }
 
 /** Runs one vol command line (without `node` and the script); returns the exit code. */
@@ -46,7 +50,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     await program.parseAsync(dropVolumeWord(argv), { from: 'user' });
     if (result?.confirm) {
-      io.stdout(captured.out + result.stdout + result.confirm.prompt);
+      await io.stdout(captured.out + result.stdout + result.confirm.prompt);
       captured.out = '';
       result = await confirmed(result.confirm, io);
     }
@@ -57,16 +61,19 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   } finally {
     ctx.close();
   }
-  io.stdout(captured.out + (result?.stdout ?? ''));
-  for (const w of result?.warnings ?? []) io.stderr(`Warning: ${w.replace(/\s*\n\s*/g, ' ')}\n`);
-  for (const err of result?.errors ?? []) io.stderr(`Error: ${oneLine(err)}\n`);
+  await io.stdout(captured.out + (result?.stdout ?? ''));
+  const g = program.opts<{ logLevel?: string; logFormat?: string }>();
+  const mode = diagnosticsMode(g.logLevel, g.logFormat);
+  const broken = io.stdoutFailure?.();
+  if (broken) return stdoutFailed(broken, result, (t) => io.stderr(t), mode);
+  printDiagnostics(result, (t) => io.stderr(t), mode);
   return result?.exitCode ?? exitCodeFor(command, result?.errors ?? []);
 }
 
 async function confirmed(confirm: NonNullable<CommandResult['confirm']>, io: Io): Promise<CommandResult> {
   const answer = await io.readLine();
   if (answer === undefined) {
-    return { stdout: '', errors: [new Error('no answer to the confirmation on stdin (end of input): nothing was removed')], exitCode: EXIT.failure };
+    return { stdout: '', errors: [new VolError('INVALID_ARG', 'no answer to the confirmation on stdin (end of input): nothing was removed')], exitCode: EXIT.failure };
   }
   return /^[yY]/.test(answer) ? confirm.proceed() : { stdout: '', errors: [] };
 }
@@ -80,7 +87,8 @@ function buildProgram(captured: { out: string; err: string }): Command {
     .option('--root <dir>', 'directory holding all state (env VOL_ROOT)')
     .option('--config <file>', 'TOML config file with containers.conf keys (env VOL_CONFIG)')
     .option('--volume-plugin <name=socket>', 'declare a volume plugin (repeatable)', collect, [])
-    .option('--log-level <level>', 'debug, info, warn or error (logs go to stderr)');
+    .option('--log-level <level>', 'debug, info, warn or error (logs go to stderr)')
+    .option('--log-format <format>', 'text (Warning: lines) or json (pino lines) (env VOL_LOG_FORMAT)');
 }
 
 /** `vol volume ls` is `vol ls`, for scripts written for `podman volume`. */
@@ -95,9 +103,10 @@ function dropVolumeWord(argv: readonly string[]): string[] {
 function errorResult(err: unknown, captured: { out: string; err: string }): CommandResult {
   if (err instanceof CommanderError) {
     if (err.exitCode === 0) return { stdout: '', errors: [], exitCode: EXIT.ok };
-    return { stdout: '', errors: [new Error(commanderMessage(err, captured.err))], exitCode: EXIT.failure };
+    return { stdout: '', errors: [new VolError('INVALID_ARG', commanderMessage(err, captured.err))], exitCode: EXIT.failure };
   }
   if (isVolError(err)) return { stdout: '', errors: [err] };
+  // Anything else is a bug: printed as an internal error, with its stack at the debug level.
   return { stdout: '', errors: [err instanceof Error ? err : new Error(String(err))], exitCode: EXIT.failure };
 }
 
@@ -110,9 +119,4 @@ function commanderMessage(err: CommanderError, stderrText: string): string {
     return "missing command 'vol COMMAND' (see vol --help)";
   }
   return (err.message || stderrText).replace(/^error:\s*/, '');
-}
-
-function oneLine(err: Error): string {
-  const hint = isVolError(err) && err.hint ? ` (${err.hint})` : '';
-  return (err.message + hint).replace(/\s*\n\s*/g, ' ');
 }

@@ -51,3 +51,14 @@ export function errnoCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
 }
+
+/** Longest run of non-blank characters echoed in a message before it is cut. */
+const MAX_ECHOED_VALUE = 200;
+/** Longest message line printed in full. */
+const MAX_LINE = 2000;
+
+/** `text` on one line, with every long value (a run of non-blank characters) and the whole line cut to a sane length. */
+export function clipMessage(text: string): string {
+  const line = text.replace(/\s*\n\s*/g, ' ').replace(new RegExp(`\\S{${MAX_ECHOED_VALUE + 1},}`, 'g'), (v) => `${v.slice(0, MAX_ECHOED_VALUE)}...`);
+  return line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}...` : line;
+}

@@ -14,6 +14,8 @@ export interface VolInfo {
   /** `ready`, or why limits cannot be enforced now (with what to do). */
   QuotaStatus: string;
   Plugins: Record<string, string>;
+  /** The config file read (`--config`/`VOL_CONFIG`), or "" when none was. */
+  ConfigFile: string;
 }
 
 /** Gathers `vol info`; asks the quota backend whether it could enforce a size limit now. */
@@ -36,5 +38,6 @@ export async function gatherInfo(rt: Runtime): Promise<VolInfo> {
     QuotaBackend: backend?.name ?? 'none',
     QuotaStatus: status,
     Plugins: { ...plugins },
+    ConfigFile: rt.config.configFile ?? '',
   };
 }

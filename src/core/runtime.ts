@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { VolConfig } from '../config/config.ts';
 import { createStderrLogger } from '../config/logger.ts';
@@ -6,7 +6,7 @@ import { FileLocker } from '../lock/file-locker.ts';
 import type { VolumeLocker } from '../lock/volume-lock.ts';
 import { openSqliteStore } from '../state/sqlite-store.ts';
 import type { VolumeStore } from '../state/store.ts';
-import { VolError } from './errors.ts';
+import { VolError, errnoCode } from './errors.ts';
 import type { Logger } from './log.ts';
 
 /** The wired leaves the engine works with; tests may build one with other parts. */
@@ -29,10 +29,12 @@ export interface RuntimeMode {
 /** Builds the concrete runtime: SQLite store at `<root>/vol.db` and file locks under `<root>/locks`. */
 export function openRuntime(config: VolConfig, mode: RuntimeMode): Runtime {
   const dbFile = join(config.root, 'vol.db');
-  const exists = existsSync(dbFile);
+  const rootExists = checkRoot(config.root, mode.readOnly);
+  const exists = rootExists && checkDatabase(dbFile);
   if (!mode.readOnly) prepareRoot(config);
+  const log = createStderrLogger(config.logLevel, config.logFormat);
+  for (const w of config.warnings) log.warn(w);
   const store = openSqliteStore(exists || !mode.readOnly ? dbFile : undefined, { eventsMax: config.eventsMax });
-  const log = createStderrLogger(config.logLevel);
   return {
     config,
     store,
@@ -41,6 +43,50 @@ export function openRuntime(config: VolConfig, mode: RuntimeMode): Runtime {
     afterDiskWork: testDelayFromEnv(),
     close: () => store.close(),
   };
+}
+
+/**
+ * False when the root does not exist yet; throws when it exists but is not a directory vol may
+ * use, so an unreadable store never reads as an empty one (`vol exists x || vol create x`).
+ */
+function checkRoot(root: string, readOnly: boolean): boolean {
+  const st = statOrMissing(root, `root ${root}`);
+  if (!st) return false;
+  if (!st.isDirectory()) throw new VolError('IO_FAILED', `cannot use root ${root}: not a directory`);
+  try {
+    accessSync(root, readOnly ? constants.R_OK | constants.X_OK : constants.R_OK | constants.W_OK | constants.X_OK);
+  } catch (err) {
+    throw rootError(`root ${root}`, err);
+  }
+  return true;
+}
+
+/** True when the database file exists; an unreadable one is an error, not a missing one. */
+function checkDatabase(dbFile: string): boolean {
+  const st = statOrMissing(dbFile, `database ${dbFile}`);
+  if (!st) return false;
+  if (!st.isFile()) throw new VolError('IO_FAILED', `cannot use database ${dbFile}: not a regular file`);
+  try {
+    accessSync(dbFile, constants.R_OK);
+  } catch (err) {
+    throw rootError(`database ${dbFile}`, err);
+  }
+  return true;
+}
+
+function statOrMissing(path: string, what: string): ReturnType<typeof statSync> | undefined {
+  try {
+    return statSync(path);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    throw rootError(what, err);
+  }
+}
+
+function rootError(what: string, err: unknown): VolError {
+  const code = errnoCode(err);
+  const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOTDIR' ? 'not a directory' : (err as Error).message;
+  return new VolError('IO_FAILED', `cannot use ${what}: ${why}`, { cause: err });
 }
 
 function prepareRoot(config: VolConfig): void {

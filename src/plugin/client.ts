@@ -16,24 +16,35 @@ export const PSEUDO_MOUNT_ID = '2f73349cfc4630255319c6c8dfc1b46a8996ace9d14d8e07
 // A definite "the plugin does not have it": the phrases plugins use (docker, podman's testvol, others).
 const NOT_FOUND_RE = /no such volume|no volume with name|not found|does not exist/i;
 
+// The protocol's volume names are vol's names: a plugin's answer never brings in a name vol would refuse.
+const VOLUME_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,199}$/;
+
+/** The timeout of a call when neither the volume nor the configuration gives a usable one. */
+const DEFAULT_PLUGIN_TIMEOUT_S = 5;
+
 // Activation results per plugin for the life of the process: a plugin that failed is not asked again.
 const activations = new Map<string, Promise<void>>();
 
 /** A client for one Docker volume plugin over its unix socket; every call has a timeout. */
 export class PluginClient {
+  /** Default timeout of a call, in seconds. */
+  private readonly timeoutSec: number;
+
   constructor(
     readonly name: string,
     readonly socket: string,
-    /** Default timeout of a call, in seconds (0: none). */
-    private readonly timeoutSec: number,
-  ) {}
+    timeoutSec: number,
+  ) {
+    this.timeoutSec = timeoutSec > 0 ? timeoutSec : DEFAULT_PLUGIN_TIMEOUT_S;
+  }
 
   /** `/VolumeDriver.Get`: the volume, or undefined when the plugin definitely does not have it. */
   async get(volume: string, timeoutSec?: number): Promise<PluginVolume | undefined> {
     try {
       const ans = await this.call('VolumeDriver.Get', { Name: volume }, volume, timeoutSec);
-      const v = pick(ans, 'Volume') as PluginVolume | null | undefined;
-      return v ? normalizeVolume(v) : undefined;
+      const got = this.volumeOf(pick(ans, 'Volume'), 'VolumeDriver.Get', 'Volume', volume);
+      if (got.Name !== volume) throw this.garbage('VolumeDriver.Get', volume, `Volume.Name is ${quote(got.Name)}`);
+      return got;
     } catch (err) {
       if (err instanceof VolError && err.code === 'NO_SUCH_VOLUME') return undefined;
       throw err;
@@ -43,9 +54,12 @@ export class PluginClient {
   /** `/VolumeDriver.List`. */
   async list(): Promise<PluginVolume[]> {
     const ans = await this.call('VolumeDriver.List', undefined, undefined);
+    if (!isObject(ans)) throw this.garbage('VolumeDriver.List', undefined, 'the answer is not an object');
     const vols = pick(ans, 'Volumes');
-    if (vols !== null && vols !== undefined && !Array.isArray(vols)) throw this.garbage('VolumeDriver.List', undefined, 'Volumes is not a list');
-    return ((vols ?? []) as PluginVolume[]).map(normalizeVolume);
+    // A Go plugin with no volumes sends a nil slice: null, or no member at all.
+    if (vols === null || vols === undefined) return [];
+    if (!Array.isArray(vols)) throw this.garbage('VolumeDriver.List', undefined, 'Volumes is neither a list nor null');
+    return vols.map((v, i) => this.volumeOf(v, 'VolumeDriver.List', `Volumes[${i}]`, undefined));
   }
 
   /** `/VolumeDriver.Create`. */
@@ -63,6 +77,7 @@ export class PluginClient {
     const ans = await this.call('VolumeDriver.Mount', { Name: volume, ID: id }, volume, timeoutSec);
     const mp = pick(ans, 'Mountpoint');
     if (typeof mp !== 'string' || mp === '') throw this.garbage('VolumeDriver.Mount', volume, 'no Mountpoint in the answer');
+    if (!mp.startsWith('/')) throw this.garbage('VolumeDriver.Mount', volume, `Mountpoint ${quote(mp)} is not an absolute path`);
     return mp;
   }
 
@@ -73,7 +88,8 @@ export class PluginClient {
 
   /** Activates (once per process), then POSTs; every failure is a VolError naming the plugin. */
   private async call(endpoint: string, body: object | undefined, volume: string | undefined, timeoutSec?: number): Promise<unknown> {
-    const timeout = timeoutSec ?? this.timeoutSec;
+    // podman: a volume's timeout=0 means no timeout there, so a hung plugin hangs the command; here it means the default.
+    const timeout = timeoutSec !== undefined && timeoutSec > 0 ? timeoutSec : this.timeoutSec;
     await this.activate(timeout);
     return this.post(endpoint, body, volume, timeout);
   }
@@ -92,7 +108,7 @@ export class PluginClient {
       activations.set(key, p);
       return p;
     }
-    return timeoutSec > 0 ? withTimeout(p, timeoutSec, () => this.timedOut('Plugin.Activate', timeoutSec)) : p;
+    return withTimeout(p, timeoutSec, () => this.timedOut('Plugin.Activate', timeoutSec));
   }
 
   private timedOut(endpoint: string, timeoutSec: number): VolError {
@@ -135,6 +151,7 @@ export class PluginClient {
       throw this.garbage(endpoint, volume, 'the answer is not JSON');
     }
     const errText = pick(json, 'Err');
+    if (errText !== undefined && errText !== null && typeof errText !== 'string') throw this.garbage(endpoint, volume, 'Err is not a string');
     // podman: a 200 with an Err counts as success there; vol treats it as the error it is.
     if (ans.status !== 200 || (typeof errText === 'string' && errText !== '')) {
       throw this.answered(endpoint, volume, typeof errText === 'string' && errText !== '' ? errText : `status ${ans.status} with an empty error`);
@@ -150,6 +167,38 @@ export class PluginClient {
   private garbage(endpoint: string, volume: string | undefined, why: string): VolError {
     return new VolError('PLUGIN_UNREACHABLE', `plugin ${this.name} answered garbage on /${endpoint}${volume ? ` for volume ${volume}` : ''}: ${why}`, { volume });
   }
+
+  /** A volume of an answer (`where` names it there), type-checked against the protocol. */
+  private volumeOf(v: unknown, endpoint: string, where: string, volume: string | undefined): PluginVolume {
+    const bad = (why: string) => this.garbage(endpoint, volume, `${where}${why}`);
+    if (!isObject(v)) throw bad(' is not an object');
+    const name = pick(v, 'Name');
+    if (typeof name !== 'string') throw bad('.Name is not a string');
+    if (!VOLUME_NAME_RE.test(name)) throw bad(`.Name ${quote(name)}: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]* (at most 200 characters)`);
+    const out: PluginVolume = { Name: name };
+    const mp = pick(v, 'Mountpoint');
+    if (mp !== undefined && mp !== null && typeof mp !== 'string') throw bad('.Mountpoint is not a string');
+    if (typeof mp === 'string' && mp !== '') {
+      if (!mp.startsWith('/')) throw bad(`.Mountpoint ${quote(mp)} is not an absolute path`);
+      out.Mountpoint = mp;
+    }
+    const status = pick(v, 'Status');
+    if (status !== undefined && status !== null && !isObject(status)) throw bad('.Status is not an object');
+    if (status) out.Status = status as Record<string, unknown>;
+    const created = pick(v, 'CreatedAt');
+    if (created !== undefined && created !== null && typeof created !== 'string') throw bad('.CreatedAt is not a string');
+    if (typeof created === 'string' && created !== '') out.CreatedAt = created;
+    return out;
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A value from a plugin, quoted and cut short for a message. */
+function quote(v: string): string {
+  return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}...` : v);
 }
 
 /** Resolves as `p` does, or rejects with `onTimeout()` after `seconds`; leaves no timer behind. */
@@ -168,13 +217,4 @@ function pick(json: unknown, key: string): unknown {
   if (key in obj) return obj[key];
   const found = Object.keys(obj).find((k) => k.toLowerCase() === key.toLowerCase());
   return found === undefined ? undefined : obj[found];
-}
-
-function normalizeVolume(v: PluginVolume): PluginVolume {
-  const out: PluginVolume = { Name: String(pick(v, 'Name') ?? '') };
-  const mp = pick(v, 'Mountpoint');
-  if (typeof mp === 'string' && mp !== '') out.Mountpoint = mp;
-  const status = pick(v, 'Status');
-  if (status && typeof status === 'object') out.Status = status as Record<string, unknown>;
-  return out;
 }

@@ -6,11 +6,16 @@ export interface PluginHttpAnswer {
   body: string;
 }
 
-/** Why a call got no answer: the socket refused, the connection dropped, or time ran out. */
+/** The most a plugin's answer may hold; a larger (or endless) one is cut off as a failure. */
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+/** The longest wait setTimeout can keep (2^31-1 ms); a longer one would fire at once. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** Why a call got no answer: the socket refused, the connection dropped, time ran out, or the answer was too large. */
 export class PluginTransportError extends Error {
   constructor(
     message: string,
-    readonly reason: 'timeout' | 'refused' | 'dropped',
+    readonly reason: 'timeout' | 'refused' | 'dropped' | 'oversized',
   ) {
     super(message);
   }
@@ -18,9 +23,11 @@ export class PluginTransportError extends Error {
 
 /**
  * POSTs `body` to `endpoint` over the unix socket, as podman does (Host `plugin`, the plugin
- * content type). `timeoutMs` bounds the whole exchange; 0 waits forever.
+ * content type). `timeoutMs` bounds the whole exchange (never unbounded: at least 1 ms), and
+ * `maxBytes` the answer's body.
  */
-export function postToPlugin(socketPath: string, endpoint: string, body: string, timeoutMs: number): Promise<PluginHttpAnswer> {
+export function postToPlugin(socketPath: string, endpoint: string, body: string, timeoutMs: number, maxBytes = MAX_ANSWER_BYTES): Promise<PluginHttpAnswer> {
+  const waitMs = Math.min(Math.max(Math.ceil(timeoutMs) || 1, 1), MAX_TIMEOUT_MS);
   return new Promise((resolve, reject) => {
     const req = request({
       socketPath,
@@ -29,10 +36,12 @@ export function postToPlugin(socketPath: string, endpoint: string, body: string,
       headers: { Host: 'plugin', 'Content-Type': 'application/vnd.docker.plugins.v1.1+json', 'Content-Length': Buffer.byteLength(body) },
       agent: false,
     });
-    const timer =
-      timeoutMs > 0
-        ? setTimeout(() => req.destroy(new PluginTransportError(`timed out after ${timeoutMs / 1000}s`, 'timeout')), timeoutMs)
-        : undefined;
+    // The first outcome wins: the error a destroyed socket raises afterwards changes nothing.
+    const abort = (err: PluginTransportError) => {
+      fail(err);
+      req.destroy();
+    };
+    const timer = setTimeout(() => abort(new PluginTransportError(`timed out after ${waitMs / 1000}s`, 'timeout')), waitMs);
     const fail = (err: Error) => {
       clearTimeout(timer);
       if (err instanceof PluginTransportError) return reject(err);
@@ -42,13 +51,20 @@ export function postToPlugin(socketPath: string, endpoint: string, body: string,
     };
     req.on('error', fail);
     req.on('response', (res) => {
-      let data = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (data += chunk));
+      const oversized = () => abort(new PluginTransportError(`sent an answer larger than ${maxBytes / 1024 / 1024} MiB`, 'oversized'));
+      // A declared length over the cap is refused before a byte of it is read.
+      if (Number(res.headers['content-length']) > maxBytes) return oversized();
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBytes) return oversized();
+        chunks.push(chunk);
+      });
       res.on('error', fail);
       res.on('end', () => {
         clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, body: data });
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
       });
     });
     req.end(body);

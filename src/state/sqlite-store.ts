@@ -19,16 +19,20 @@ const BUSY_TIMEOUT_MS = 30_000;
  * in-memory store: read-only commands use it when no database exists yet.
  */
 export function openSqliteStore(file: string | undefined, opts: { eventsMax?: number } = {}): VolumeStore {
-  let db: Database.Database;
+  let db: Database.Database | undefined;
   try {
     db = new Database(file ?? ':memory:', { nativeBinding: nativeBindingPath() });
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // Before anything that could write: a newer vol's database is never touched.
+    refuseNewerSchema(db, file);
     if (file !== undefined) db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode keeps the database consistent after a crash; a power loss may drop the last commits.
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     migrate(db);
   } catch (err) {
+    db?.close();
+    if (err instanceof VolError) throw err;
     throw new VolError('IO_FAILED', `opening the state database ${file}: ${(err as Error).message}`, { cause: err });
   }
   return new SqliteVolumeStore(db, opts.eventsMax ?? 100_000);
@@ -46,6 +50,15 @@ function nativeBindingPath(): string | undefined {
     return existsSync(addon) ? addon : undefined;
   } catch {
     return undefined;
+  }
+}
+
+function refuseNewerSchema(db: Database.Database, file: string | undefined): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    throw new VolError('STATE_CONFLICT', `the state database ${file} was created by a newer vol (schema ${version}, this vol knows ${MIGRATIONS.length})`, {
+      hint: 'use that vol or a newer one; this one does not change the database',
+    });
   }
 }
 

@@ -29,16 +29,17 @@ describe('vol info', () => {
     const r = vol(root(), ['info']);
     assertOk(r);
     const rows = Object.fromEntries(r.stdout.trimEnd().split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
-    assert.deepEqual(Object.keys(rows), ['Root', 'Database', 'VolumePath', 'Filesystem', 'QuotaBackend', 'QuotaStatus', 'Plugins']);
+    assert.deepEqual(Object.keys(rows), ['Root', 'Database', 'VolumePath', 'Filesystem', 'QuotaBackend', 'QuotaStatus', 'Plugins', 'ConfigFile']);
     assert.equal(rows.Root, root());
     assert.equal(rows.Database, join(root(), 'vol.db'));
     assert.equal(rows.VolumePath, join(root(), 'volumes'));
     assert.equal(rows.Plugins, '(none)');
+    assert.equal(rows.ConfigFile, '(none)');
   });
 
   test('--format json and templates show the same facts', () => {
     const info = infoJson(root());
-    assert.deepEqual(Object.keys(info), ['Root', 'Database', 'VolumePath', 'Filesystem', 'QuotaBackend', 'QuotaStatus', 'Plugins']);
+    assert.deepEqual(Object.keys(info), ['Root', 'Database', 'VolumePath', 'Filesystem', 'QuotaBackend', 'QuotaStatus', 'Plugins', 'ConfigFile']);
     const fs = execFileSync('stat', ['-f', '-c', '%T', join(root(), 'volumes')], { encoding: 'utf8' }).trim();
     // stat names ext2/ext3/ext4 all "ext2/ext3"; vol names the magic number's file system.
     if (fs === 'ext2/ext3') assert.equal(info.Filesystem, 'ext4');

@@ -15,7 +15,11 @@ export type FaultMode =
   | { kind: 'drop' }
   | { kind: 'slow'; ms: number }
   | { kind: 'notVolumeDriver' }
-  | { kind: 'status'; code: number; body?: string };
+  | { kind: 'status'; code: number; body?: string }
+  /** A 200 whose body never ends (chunked, JSON whitespace as fast as the client reads). */
+  | { kind: 'endless' }
+  /** A 200 with a body of `bytes` bytes (JSON whitespace), sent without holding it in memory. */
+  | { kind: 'huge'; bytes: number };
 
 /** One volume held in the plugin's memory. */
 export interface TestVolume {
@@ -76,6 +80,22 @@ function send(res: ServerResponse, status: number, body: string): void {
   // Headers and body leave in one write: podman hangs up right after the status line of a 200.
   res.writeHead(status, { 'Content-Type': CONTENT_TYPE, 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
+}
+
+/** Writes `bytes` bytes of spaces (Infinity: until the client hangs up), at the pace the client reads. */
+function stream(res: ServerResponse, bytes: number): void {
+  res.writeHead(200, Number.isFinite(bytes) ? { 'Content-Type': CONTENT_TYPE, 'Content-Length': bytes } : { 'Content-Type': CONTENT_TYPE });
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
+  let left = bytes;
+  const pump = (): void => {
+    while (left > 0 && !res.destroyed) {
+      const n = Math.min(left, chunk.length);
+      left -= n;
+      if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return void res.once('drain', pump);
+    }
+    if (!res.destroyed) res.end();
+  };
+  pump();
 }
 
 function parseBody(raw: string): unknown {
@@ -198,6 +218,10 @@ class PluginServer implements TestPlugin {
       case 'notVolumeDriver':
         if (call.endpoint !== 'Plugin.Activate') return this.answer(call, res);
         return send(res, 200, JSON.stringify({ Implements: ['authz'] }));
+      case 'endless':
+        return stream(res, Infinity);
+      case 'huge':
+        return stream(res, mode.bytes);
     }
   }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseConfigText } from '../../src/config/config.ts';
+import { parseConfigText } from '../../src/config/config-file.ts';
 import { optionsFromParameters, page, sizeFits, sizeFromRange, unsupportedCapability } from '../../src/server/csi/convert.ts';
 import { CsiError } from '../../src/server/csi/errors.ts';
 

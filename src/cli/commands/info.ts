@@ -29,6 +29,7 @@ function renderInfoTable(info: VolInfo): string {
     ['QuotaBackend', info.QuotaBackend],
     ['QuotaStatus', info.QuotaStatus],
     ['Plugins', plugins.length ? plugins.join(', ') : '(none)'],
+    ['ConfigFile', info.ConfigFile || '(none)'],
   ];
   return rows.map(([k, v]) => `${(k + ':').padEnd(14)}${v}\n`).join('');
 }
