@@ -9,6 +9,8 @@ main(process.argv.slice(2), {
   stdinBytes: () => process.stdin,
   stdoutBytes,
   interrupts,
+  // Asked only by bulk commands: touching process.stderr early would cost every command start-up time.
+  stderrIsTTY: () => process.stderr.isTTY === true,
 }).then(
   (code) => {
     process.exitCode = code;
