@@ -18,7 +18,6 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   version: ['vol version', 'vol version --format json', "vol version --format '{{.SQLiteVersion}}'"],
   completion: ['source <(vol completion bash)', 'vol completion zsh > "${fpath[1]}/_vol"', 'vol completion fish > ~/.config/fish/completions/vol.fish'],
   df: ['vol df', 'vol df -v', 'vol system df --format json'],
-  help: ['vol help create', 'vol help'],
 };
 
 /** The examples block of `command`'s help, indented as commander indents its sections. */
