@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, test } from 'node:test';
+import { childEnv, vol, VOL_BIN } from '../helpers/vol.ts';
+import { assertFails, assertOk, create, tempRootPerTest } from './support.ts';
+
+const root = tempRootPerTest();
+const PATH_WITH_VOL = `${dirname(VOL_BIN)}:${process.env.PATH ?? '/usr/bin:/bin'}`;
+
+/** What bash's completion offers for `words` (the last is the word under the cursor), through `_vol` from `vol completion bash`. */
+function bashComplete(words: string[], env: Record<string, string> = {}): string[] {
+  const script = 'source <(vol completion bash) || exit 9; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _vol; printf "%s\\n" "${COMPREPLY[@]}"';
+  const r = spawnSync('bash', ['-c', script, 'bash', ...words], { encoding: 'utf8', env: childEnv({ PATH: PATH_WITH_VOL, ...env }) });
+  assert.equal(r.status, 0, `bash completion failed (${r.status}): ${r.stderr}`);
+  assert.equal(r.stderr, '');
+  return r.stdout.split('\n').filter((l) => l !== '');
+}
+
+describe('vol completion', () => {
+  test('prints a script for bash, zsh and fish; another shell is an error', () => {
+    for (const shell of ['bash', 'zsh', 'fish']) {
+      const r = vol(root(), ['completion', shell]);
+      assertOk(r);
+      assert.ok(r.stdout.includes('__complete'), `${shell} script does not ask vol`);
+    }
+    const bash = spawnSync('bash', ['-n'], { input: vol(root(), ['completion', 'bash']).stdout, encoding: 'utf8' });
+    assert.equal(bash.status, 0, `the bash script does not parse: ${bash.stderr}`);
+    assertFails(vol(root(), ['completion', 'tcsh']), 125, ['unsupported shell "tcsh"']);
+  });
+
+  test('commands, flags of the command and the global flags', () => {
+    const all = bashComplete(['vol', '']);
+    for (const c of ['create', 'rm', 'ls', 'inspect', 'df', 'version', 'completion', 'help']) assert.ok(all.includes(c), `no ${c} in ${all}`);
+    assert.deepEqual(bashComplete(['vol', 'in']), ['inspect', 'info']);
+    assert.deepEqual(bashComplete(['vol', 'ls', '--f']), ['--filter', '--format']);
+    assert.deepEqual(bashComplete(['vol', 'create', '--la']), ['--label']);
+    assert.deepEqual(bashComplete(['vol', 'rm', '--ro']), ['--root']);
+    assert.deepEqual(bashComplete(['vol', 'help', 'cr']), ['create']);
+    assert.deepEqual(bashComplete(['vol', 'completion', '']), ['bash', 'zsh', 'fish']);
+  });
+
+  test('fixed flag values: --log-level, --log-format, --format, filter keys, --driver', () => {
+    assert.deepEqual(bashComplete(['vol', '--log-level', '']), ['debug', 'info', 'warn', 'error']);
+    assert.deepEqual(bashComplete(['vol', 'ls', '--log-format', 'j']), ['json']);
+    assert.deepEqual(bashComplete(['vol', 'inspect', '--format', '']), ['json']);
+    assert.deepEqual(bashComplete(['vol', 'inspect', '-f', 'j']), ['json']);
+    const keys = bashComplete(['vol', 'ls', '--filter', '']);
+    for (const k of ['name=', 'label=', 'label!=', 'dangling=', 'until=']) assert.ok(keys.includes(k), `no ${k} in ${keys}`);
+    assert.deepEqual(bashComplete(['vol', 'ls', '-f', 'lab']), ['label=', 'label!=']);
+    assert.deepEqual(bashComplete(['vol', 'prune', '--filter', 'u']), ['until=']);
+    assert.deepEqual(bashComplete(['vol', 'events', '--filter', '']), ['type=', 'volume=', 'label=']);
+    const config = join(root(), 'vol.toml');
+    writeFileSync(config, '[engine.volume_plugins]\nnfs = "/nonexistent/nfs.sock"\n');
+    assert.deepEqual(bashComplete(['vol', '--config', config, 'create', '--driver', '']), ['local', 'nfs']);
+  });
+
+  test('volume names, from the root the command line names, only where a command takes an existing volume', () => {
+    for (const n of ['alpha', 'alpine', 'beta']) create(root(), n);
+    assert.deepEqual(bashComplete(['vol', '--root', root(), 'rm', 'al']), ['alpha', 'alpine']);
+    assert.deepEqual(bashComplete(['vol', 'inspect', '--root', root(), '']), ['alpha', 'alpine', 'beta']);
+    assert.deepEqual(bashComplete(['vol', 'volume', 'rm', `--root=${root()}`, 'b']), ['beta']);
+    assert.deepEqual(bashComplete(['vol', 'rm', 'a'], { VOL_ROOT: root() }), ['alpha', 'alpine']);
+    assert.deepEqual(bashComplete(['vol', 'export', 'alpha', '-o', ''], { VOL_ROOT: root() }), []);
+    assert.deepEqual(bashComplete(['vol', 'import', 'beta', ''], { VOL_ROOT: root() }), []);
+    // create takes a new name: no existing ones are offered.
+    assert.deepEqual(bashComplete(['vol', 'create', ''], { VOL_ROOT: root() }), []);
+    // A root that does not exist offers nothing and is not created.
+    assert.deepEqual(bashComplete(['vol', '--root', join(root(), 'none'), 'rm', '']), []);
+    assert.equal(spawnSync('test', ['-e', join(root(), 'none')]).status, 1);
+  });
+});
