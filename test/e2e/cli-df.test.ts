@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { linkSync, mkdirSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { dataDir } from '../helpers/e2e.ts';
+import { makeLoopFs, requireTool } from '../helpers/loopfs.ts';
 import { makeTemp, removeTemp, vol } from '../helpers/vol.ts';
 import { assertOk, create } from './support.ts';
 
@@ -129,5 +130,31 @@ describe('vol df', () => {
     assert.deepEqual([row.RawSize, row.Source], [50 * 4096, 'quota']);
     assert.equal(dfSummary().FromQuota, 1);
     assertOk(vol(root(), ['unmount', 't']), 't\n');
+  });
+});
+
+describe('vol df on btrfs', () => {
+  test('a size-limited volume takes its size from the qgroup, a plain one is walked', async (t) => {
+    if (!requireTool(t, 'mkfs.btrfs', 'btrfs-progs')) return;
+    const fs = makeLoopFs('btrfs', 300);
+    try {
+      execFileSync('btrfs', ['quota', 'enable', fs.mnt]);
+      const broot = join(fs.mnt, 'root');
+      assertOk(vol(broot, ['create', '--opt', 'size=20M', 'limited']), 'limited\n');
+      assertOk(vol(broot, ['create', 'plain']), 'plain\n');
+      writeFileSync(join(dataDir(broot, 'limited'), 'f'), Buffer.alloc(2 * 1024 * 1024, 1));
+      writeFileSync(join(dataDir(broot, 'plain'), 'f'), Buffer.alloc(3000));
+      execFileSync('sync');
+      const r = vol(broot, ['df', '-v', '--format', 'json']);
+      assert.equal(r.code, 0, r.stderr);
+      const rows = new Map((JSON.parse(r.stdout) as DfRow[]).map((row) => [row.VolumeName, row]));
+      assert.equal(rows.get('limited')!.Source, 'quota');
+      // The qgroup counts blocks and metadata: at least the file, well under the limit.
+      assert.ok(rows.get('limited')!.RawSize! >= 2 * 1024 * 1024 && rows.get('limited')!.RawSize! < 4 * 1024 * 1024, String(rows.get('limited')!.RawSize));
+      assert.deepEqual([rows.get('plain')!.Source, rows.get('plain')!.RawSize], ['walk', 3000]);
+      assertOk(vol(broot, ['rm', '-a']), 'limited\nplain\n');
+    } finally {
+      fs.dispose();
+    }
   });
 });
