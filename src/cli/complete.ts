@@ -23,6 +23,8 @@ interface Position {
   /** Positional arguments typed before the current word. */
   positionals: number;
   afterDashes: boolean;
+  /** `vol system` was typed: its one subcommand is df. */
+  system?: boolean;
 }
 
 /**
@@ -62,7 +64,10 @@ function locate(program: Command, before: readonly string[]): Position {
   if (before[i] === 'volume') i++;
   if (before[i] === 'system' && before[i + 1] === 'df') i++;
   pos.command = findCommand(program, before[i]);
-  if (before[i] === undefined) return pos;
+  if (before[i] === undefined || !pos.command) {
+    pos.system = before[i] === 'system' && i === before.length - 1;
+    return pos;
+  }
   const valueFlags = new Set([...GLOBAL_WITH_VALUE, ...flagsWithValue(pos.command)]);
   for (i++; i < before.length; i++) {
     const w = before[i]!;
@@ -88,6 +93,7 @@ async function candidatesFor(program: Command, pos: Position, cur: string, ctx: 
   const name = pos.command?.name();
   if (pos.valueFor) return valuesOf(longName(pos.command, pos.valueFor), name, ctx);
   if (cur.startsWith('-') && !pos.afterDashes) return longFlags(program, pos.command);
+  if (pos.system) return ['df'];
   if (!pos.command) return [...commandNames(program), 'help'];
   if (name === 'help') return pos.positionals === 0 ? commandNames(program) : [];
   if (name === 'completion') return pos.positionals === 0 ? SHELLS : [];

@@ -39,6 +39,8 @@ describe('vol completion', () => {
     assert.deepEqual(bashComplete(['vol', 'rm', '--ro']), ['--root']);
     assert.deepEqual(bashComplete(['vol', 'help', 'cr']), ['create']);
     assert.deepEqual(bashComplete(['vol', 'completion', '']), ['bash', 'zsh', 'fish']);
+    assert.deepEqual(bashComplete(['vol', 'system', '']), ['df']);
+    assert.deepEqual(bashComplete(['vol', 'volume', 'ex']), ['exists', 'export']);
   });
 
   test('fixed flag values: --log-level, --log-format, --format, filter keys, --driver', () => {
