@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
+import { requireTool } from '../helpers/loopfs.ts';
 import { childEnv, vol, VOL_BIN } from '../helpers/vol.ts';
 import { assertFails, assertOk, create, tempRootPerTest } from './support.ts';
 
@@ -71,5 +72,37 @@ describe('vol completion', () => {
     // A root that does not exist offers nothing and is not created.
     assert.deepEqual(bashComplete(['vol', '--root', join(root(), 'none'), 'rm', '']), []);
     assert.equal(spawnSync('test', ['-e', join(root(), 'none')]).status, 1);
+  });
+});
+
+/** Runs `script` in `shell` with `vol` on PATH; fails the test on a non-zero exit or stderr. */
+function inShell(shell: string, script: string): string[] {
+  const r = spawnSync(shell, ['-c', script], { encoding: 'utf8', env: childEnv({ PATH: PATH_WITH_VOL }) });
+  assert.equal(r.status, 0, `${shell} failed (${r.status}): ${r.stderr}`);
+  assert.equal(r.stderr, '');
+  return r.stdout.split('\n').filter((l) => l !== '');
+}
+
+describe('zsh and fish', () => {
+  test('the zsh function hands vol\'s candidates to compadd, and files when there are none', (t: TestContext) => {
+    if (!requireTool(t, 'zsh', 'zsh')) return;
+    create(root(), 'alpha');
+    create(root(), 'beta');
+    // compadd and _files exist only inside zsh's completion system; stand-ins print what they get.
+    const run = (words: string[]) =>
+      inShell('zsh', `compadd() { shift $(( \${@[(i)--]} )); print -rl -- "$@"; }; _files() { print FILES; }; source <(vol completion zsh); words=(${words.map((w) => `'${w}'`).join(' ')}); CURRENT=${words.length}; _vol`);
+    assert.deepEqual(run(['vol', '--root', root(), 'rm', 'al']), ['alpha']);
+    assert.deepEqual(run(['vol', '--log-level', 'w']), ['warn']);
+    assert.deepEqual(run(['vol', 'create', '']), ['FILES']);
+  });
+
+  test('fish completes through complete -C', (t: TestContext) => {
+    if (!requireTool(t, 'fish', 'fish')) return;
+    create(root(), 'alpha');
+    create(root(), 'beta');
+    const run = (line: string) => inShell('fish', `vol completion fish | source; complete -C '${line}'`);
+    assert.deepEqual(run(`vol --root ${root()} inspect b`), ['beta']);
+    assert.deepEqual(run('vol ls --f'), ['--filter', '--format']);
+    assert.deepEqual(run('vol completion '), ['bash', 'fish', 'zsh']);
   });
 });
