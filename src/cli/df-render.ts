@@ -31,6 +31,7 @@ interface DfVolume {
 
 /** `vol df` output: Podman's table (TYPE TOTAL ACTIVE SIZE RECLAIMABLE), `-v` per volume, JSON or a template. */
 export function renderDf(report: DiskUsageReport, verbose: boolean, format: string | undefined): string {
+  // podman: also lists Images and Containers, and refuses --format with -v; vol has volumes only and formats either.
   const rows: (DfSummary | DfVolume)[] = verbose ? report.volumes.map(volumeRow) : [summary(report)];
   if (format === 'json') return renderJson(rows);
   // Templates read these rows the way they read inspect objects.

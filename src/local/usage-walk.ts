@@ -33,7 +33,8 @@ export async function walkUsage(root: string, concurrency = 8): Promise<TreeUsag
   const usage: TreeUsage = { bytes: 0, files: 0, dirs: 0, skippedMounts: 0, changed: 0 };
   const first = await lstat(root);
   if (!first.isDirectory()) throw Object.assign(new Error(`${root} is not a directory`), { code: 'ENOTDIR' });
-  // The mount table holds real paths; the walk compares the paths it builds from `root`.
+  // A bind mount of the same file system keeps st_dev, and Node has no statx for the mount id: the
+  // mount table tells those apart. It holds real paths; the walk compares the paths it builds from `root`.
   const real = await realpath(root);
   const mounts = new Set(mountPointsUnder(real).filter((m) => m !== real).map((m) => root + m.slice(real.length)));
   const seen = new Set<string>();
