@@ -2,17 +2,29 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { describe, test, type TestContext } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import { requireTool } from '../helpers/loopfs.ts';
-import { childEnv, vol, VOL_BIN } from '../helpers/vol.ts';
+import { childEnv, makeTemp, removeTemp, vol, VOL_BIN } from '../helpers/vol.ts';
 import { assertFails, assertOk, create, tempRootPerTest } from './support.ts';
 
 const root = tempRootPerTest();
 const PATH_WITH_VOL = `${dirname(VOL_BIN)}:${process.env.PATH ?? '/usr/bin:/bin'}`;
 
+let scriptDir = '';
+let bashScript = '';
+before(() => {
+  // Made once, as a shell loads it once: each TAB then costs one `vol __complete`.
+  scriptDir = makeTemp('vol-completion-');
+  bashScript = join(scriptDir, 'vol.bash');
+  const r = spawnSync(VOL_BIN, ['completion', 'bash'], { encoding: 'utf8', env: childEnv() });
+  assert.equal(r.status, 0, r.stderr);
+  writeFileSync(bashScript, r.stdout);
+});
+after(() => removeTemp(scriptDir));
+
 /** What bash's completion offers for `words` (the last is the word under the cursor), through `_vol` from `vol completion bash`. */
 function bashComplete(words: string[], env: Record<string, string> = {}): string[] {
-  const script = 'source <(vol completion bash) || exit 9; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _vol; printf "%s\\n" "${COMPREPLY[@]}"';
+  const script = `source '${bashScript}' || exit 9; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _vol; printf "%s\\n" "\${COMPREPLY[@]}"`;
   const r = spawnSync('bash', ['-c', script, 'bash', ...words], { encoding: 'utf8', env: childEnv({ PATH: PATH_WITH_VOL, ...env }) });
   assert.equal(r.status, 0, `bash completion failed (${r.status}): ${r.stderr}`);
   assert.equal(r.stderr, '');
