@@ -1,6 +1,6 @@
-import { Transform, Writable, type Readable } from 'node:stream';
+import { pipeline, Transform, Writable, type Readable } from 'node:stream';
 
-/** `source` as a stream that reports the bytes read so far to `onBytes`; errors of `source` pass through. */
+/** `source` as a stream that reports the bytes read so far to `onBytes`; an error or early end of either side destroys both. */
 export function countingReadable(source: Readable, onBytes: (total: number) => void): Readable {
   let total = 0;
   const counter = new Transform({
@@ -10,8 +10,8 @@ export function countingReadable(source: Readable, onBytes: (total: number) => v
       cb(null, chunk);
     },
   });
-  source.on('error', (err) => counter.destroy(err));
-  return source.pipe(counter);
+  // pipeline, not pipe: a reader that stops early (a refused entry) must also release stdin.
+  return pipeline(source, counter, () => {});
 }
 
 /** A stream that writes to `dest` (ending it when ended) and reports the bytes written so far to `onBytes`. */
