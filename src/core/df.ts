@@ -1,4 +1,6 @@
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
+import { listMountPoints } from '../local/mounts.ts';
 import { walkUsage } from '../local/usage-walk.ts';
 import { isLive } from './holders.ts';
 import { isLocalDriver } from './plugins.ts';
@@ -67,12 +69,13 @@ export async function diskUsage(rt: Runtime, opts: DiskUsageOptions = {}): Promi
   const toWalk = volumes.map((v, i) => ({ v, rec: records[i]! })).filter(({ v, rec }) => v.source === 'unknown' && isLocalDriver(rec.driver));
   let done = volumes.length - toWalk.length;
   opts.onProgress?.({ done, total: volumes.length });
+  const mountPoints = toWalk.length > 0 ? listMountPoints() : [];
   let next = 0;
   const worker = async () => {
     while (next < toWalk.length) {
       const { v, rec } = toWalk[next++]!;
       try {
-        v.bytes = (await walkUsage(dataDirToWalk(rt, rec))).bytes;
+        v.bytes = (await walkUsage(dataDirToWalk(rt, rec), { mountPoints })).bytes;
         v.source = 'walk';
       } catch (err) {
         warnings.push(`volume ${v.name}: its size could not be measured: ${(err as Error).message}`);
@@ -80,7 +83,7 @@ export async function diskUsage(rt: Runtime, opts: DiskUsageOptions = {}): Promi
       opts.onProgress?.({ done: ++done, total: volumes.length });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(opts.parallel ?? 4, toWalk.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(opts.parallel ?? 8, toWalk.length) }, worker));
   const sum = (vs: VolumeUsage[]) => vs.reduce((n, v) => n + (v.bytes ?? 0), 0);
   return {
     total: volumes.length,
@@ -97,5 +100,7 @@ function dataDirToWalk(rt: Runtime, rec: VolumeRecord): string {
   validateVolumeName(rec.name);
   const dir = join(rt.config.volumesDir, rec.name, '_data');
   if (rec.mountpoint !== dir) throw new Error(`its recorded mountpoint ${rec.mountpoint} is not ${dir}; vol check reports such rows`);
+  // The walk opens `_data` without following a link; the directory above it must not be one either.
+  if (!lstatSync(join(rt.config.volumesDir, rec.name)).isDirectory()) throw new Error(`${join(rt.config.volumesDir, rec.name)} is not a directory`);
   return dir;
 }

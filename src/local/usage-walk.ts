@@ -1,6 +1,6 @@
 import { constants, type Stats } from 'node:fs';
 import { lstat, open, opendir, realpath } from 'node:fs/promises';
-import { mountPointsUnder } from './mounts.ts';
+import { listMountPoints } from './mounts.ts';
 
 /** What a walk of a directory tree counted. */
 export interface TreeUsage {
@@ -22,6 +22,14 @@ interface Pending {
 
 const OPEN_DIR = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 
+/** How a walk runs. */
+export interface WalkOptions {
+  /** Directories open at once (default 8). */
+  concurrency?: number;
+  /** The mount table's mount points, when the caller read it once for many walks. */
+  mountPoints?: readonly string[];
+}
+
 /**
  * Sums the sizes under `root` without following a symlink and without crossing into another
  * mount (other device, or a bind mount listed in the mount table), with at most `concurrency`
@@ -29,14 +37,15 @@ const OPEN_DIR = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLL
  * one that was listed (same device and inode), and read through its descriptor, so a directory
  * swapped for a symlink meanwhile is skipped, never followed.
  */
-export async function walkUsage(root: string, concurrency = 8): Promise<TreeUsage> {
+export async function walkUsage(root: string, opts: WalkOptions = {}): Promise<TreeUsage> {
+  const concurrency = opts.concurrency ?? 8;
   const usage: TreeUsage = { bytes: 0, files: 0, dirs: 0, skippedMounts: 0, changed: 0 };
   const first = await lstat(root);
   if (!first.isDirectory()) throw Object.assign(new Error(`${root} is not a directory`), { code: 'ENOTDIR' });
   // A bind mount of the same file system keeps st_dev, and Node has no statx for the mount id: the
   // mount table tells those apart. It holds real paths; the walk compares the paths it builds from `root`.
   const real = await realpath(root);
-  const mounts = new Set(mountPointsUnder(real).filter((m) => m !== real).map((m) => root + m.slice(real.length)));
+  const mounts = new Set((opts.mountPoints ?? listMountPoints()).filter((m) => m.startsWith(real + '/')).map((m) => root + m.slice(real.length)));
   const seen = new Set<string>();
   const queue: Pending[] = [{ path: root, dev: first.dev, ino: first.ino }];
   let active = 0;

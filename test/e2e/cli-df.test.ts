@@ -122,6 +122,20 @@ describe('vol df', () => {
     assert.equal(dfSummary(true).RawSize, 0);
   });
 
+  test('a volume directory replaced by a symlink is not followed either', () => {
+    create(root(), 'v');
+    const outside = join(canary(70_000), 'vol');
+    mkdirSync(join(outside, '_data'), { recursive: true });
+    writeFileSync(join(outside, '_data', 'x'), Buffer.alloc(60_000));
+    const dir = join(root(), 'volumes', 'v');
+    renameSync(dir, join(root(), 'moved-volume'));
+    symlinkSync(outside, dir);
+    const r = vol(root(), ['df', '--format', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^Warning: volume v: its size could not be measured: .* is not a directory\n$/);
+    assert.equal((JSON.parse(r.stdout) as { RawSize: number }[])[0]!.RawSize, 0);
+  });
+
   test('a tmpfs volume takes its size from quota accounting (statfs of the mounted tmpfs)', () => {
     create(root(), 't', '-o', 'type=tmpfs', '-o', 'device=tmpfs', '-o', 'size=4M');
     assertOk(vol(root(), ['mount', 't']), dataDir(root(), 't') + '\n');
