@@ -1,3 +1,5 @@
+import { VolError } from '../core/errors.ts';
+
 /** Global flags that take a value; they may come before or after the command. */
 export const GLOBAL_WITH_VALUE: readonly string[] = ['--root', '--config', '--volume-plugin', '--log-level', '--log-format'];
 
@@ -26,7 +28,7 @@ export function commandIndex(argv: readonly string[]): number {
  * The command line commander parses: `vol volume ls` is `vol ls` (scripts written for `podman
  * volume`), `vol system df` is `vol df`, and global flags after the command move before it, as
  * Podman's persistent flags work anywhere. `--` ends the search, so `vol create -- --root` makes
- * a volume named `--root`.
+ * a volume named `--root`. Throws INVALID_ARG for a global flag at the end without its value.
  */
 export function normalizeArgv(argv: readonly string[]): string[] {
   const out = [...argv];
@@ -41,7 +43,9 @@ export function normalizeArgv(argv: readonly string[]): string[] {
       i++;
       continue;
     }
-    const takesNext = !arg.includes('=') && i + 1 < out.length;
+    const takesNext = !arg.includes('=');
+    // podman: cobra's words; moved before the command, `ls` would otherwise become the flag's value.
+    if (takesNext && i + 1 >= out.length) throw new VolError('INVALID_ARG', `flag needs an argument: ${arg}`);
     hoisted.push(...out.splice(i, takesNext ? 2 : 1));
   }
   out.splice(at, 0, ...hoisted);

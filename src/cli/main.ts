@@ -51,12 +51,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const program = buildProgram(captured);
   const ctx = new CliContext(program);
   registerAll(program, { ctx, finish: (r) => (result = r), progress: progressFactory(io) });
-  const args = normalizeArgv(argv);
+  let args = [...argv];
   let command = '';
   program.hook('preAction', (_root, action) => {
     command = action.name();
   });
   try {
+    args = normalizeArgv(argv);
     await program.parseAsync(args, { from: 'user' });
     if (result?.confirm) {
       io.stdout(captured.out + result.stdout + result.confirm.prompt);

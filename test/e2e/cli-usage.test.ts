@@ -100,6 +100,7 @@ describe('global flags anywhere', () => {
     // A flag after the command wins over one before it, as with Podman.
     assertOk(volBare(['--root', join(root(), 'unused'), 'ls', '-q', '--root', other], {}), 'a\n');
     assertFails(volBare(['ls', '--root', other, '--log-level', 'loud'], {}), 125, ['invalid log level "loud"']);
+    assertFails(volBare(['ls', '--root'], {}), 125, ['flag needs an argument: --root']);
   });
 
   test('-- ends option parsing: a global flag after it is an argument', () => {
