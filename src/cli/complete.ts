@@ -75,8 +75,7 @@ function locate(program: Command, before: readonly string[]): Position {
     else if (w === '--') pos.afterDashes = true;
     else if (w.includes('=')) {
       if (GLOBAL_WITH_VALUE.includes(w.slice(0, w.indexOf('=')))) pos.globals.push(w);
-    }
-    else if (valueFlags.has(w)) {
+    } else if (valueFlags.has(w)) {
       if (GLOBAL_WITH_VALUE.includes(w) && i + 1 < before.length) pos.globals.push(w, before[i + 1]!);
       if (i + 1 === before.length) pos.valueFor = w;
       i++;
