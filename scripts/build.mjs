@@ -1,7 +1,7 @@
 // Bundles the CLI into one CommonJS file: start-up is most of a command's cost, and one file
 // with no module resolution loads faster than the tree of ES modules it is built from.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -21,6 +21,12 @@ const lazyChildProcess = {
   },
 };
 
+// The version and commit `vol version` prints, fixed at build time (no git and no package.json read at run time).
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const git = spawnSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' });
+const commit = git.status === 0 ? git.stdout.trim() : 'unknown';
+const buildInfo = JSON.stringify({ version: pkg.version, commit });
+
 await build({
   entryPoints: ['src/cli/entry.ts'],
   outfile: 'dist/vol.cjs',
@@ -33,7 +39,7 @@ await build({
   external: ['pino', 'tar'],
   plugins: [lazyChildProcess],
   // createRequire takes a path as well as a URL; __filename avoids building a URL at start-up.
-  define: { 'import.meta.url': '__filename' },
+  define: { 'import.meta.url': '__filename', VOL_BUILD: buildInfo },
   banner: {
     js: "const VOL_BUNDLED_ADDON = require('node:path').join(__dirname, '..', 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');",
   },
@@ -52,4 +58,26 @@ try {
   if (run.status !== 0) throw new Error(`saving the code cache failed: vol ls exited ${run.status}`);
 } finally {
   rmSync(root, { recursive: true, force: true });
+}
+
+// vol(1), from the same command definitions as --help: a build step, so the CLI never carries it.
+const manDir = mkdtempSync(join(tmpdir(), 'vol-man-'));
+try {
+  const manBundle = join(manDir, 'man.cjs');
+  await build({
+    entryPoints: ['src/cli/man-entry.ts'],
+    outfile: manBundle,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: ['pino', 'tar', 'better-sqlite3'],
+    define: { 'import.meta.url': '__filename', VOL_BUILD: buildInfo },
+    logLevel: 'warning',
+  });
+  const man = spawnSync(process.execPath, [manBundle], { encoding: 'utf8', cwd: process.cwd(), env: { ...process.env, NODE_PATH: join(process.cwd(), 'node_modules') } });
+  if (man.status !== 0) throw new Error(`making the man page failed: ${man.stderr}`);
+  writeFileSync('dist/vol.1', man.stdout);
+} finally {
+  rmSync(manDir, { recursive: true, force: true });
 }

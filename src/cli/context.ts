@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { resolveConfig } from '../config/config.ts';
+import { resolveConfig, type VolConfig } from '../config/config.ts';
 import { Engine } from '../core/engine.ts';
 import { openRuntime, type Runtime } from '../core/runtime.ts';
 
@@ -11,10 +11,14 @@ export class CliContext {
 
   /** The engine over the configured root; read-only commands leave a missing root alone. */
   async engine(readOnly: boolean): Promise<Engine> {
-    const g = this.program.opts<{ root?: string; config?: string; logLevel?: string; logFormat?: string; volumePlugin?: string[] }>();
-    const config = await resolveConfig({ root: g.root, config: g.config, logLevel: g.logLevel, logFormat: g.logFormat, volumePlugins: g.volumePlugin });
-    this.runtime = openRuntime(config, { readOnly });
+    this.runtime = openRuntime(await this.config(), { readOnly });
     return new Engine(this.runtime);
+  }
+
+  /** The configuration the global flags, the environment and the config file give. */
+  config(): Promise<VolConfig> {
+    const g = this.program.opts<{ root?: string; config?: string; logLevel?: string; logFormat?: string; volumePlugin?: string[] }>();
+    return resolveConfig({ root: g.root, config: g.config, logLevel: g.logLevel, logFormat: g.logFormat, volumePlugins: g.volumePlugin });
   }
 
   /** Releases the database. */

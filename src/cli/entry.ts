@@ -19,6 +19,8 @@ main(argv, {
   stdoutBytes: stdout.bytes,
   interrupts,
   stdoutFailure: stdout.failure,
+  // Asked only by bulk commands: touching process.stderr early would cost every command start-up time.
+  stderrIsTTY: () => process.stderr.isTTY === true,
 }).then(
   (code) => {
     process.exitCode = code;

@@ -1,8 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { VolError, isVolError } from '../core/errors.ts';
+import { FIXED_GLOBAL_VALUES, normalizeArgv } from './argv.ts';
 import { registerCheck } from './commands/check.ts';
+import { registerCompletion } from './commands/completion.ts';
 import { registerCreate } from './commands/create.ts';
 import { registerCsi } from './commands/csi.ts';
+import { registerDf } from './commands/df.ts';
 import { registerEvents } from './commands/events.ts';
 import { registerExists } from './commands/exists.ts';
 import { registerExport } from './commands/export.ts';
@@ -16,14 +19,17 @@ import { registerPlugin } from './commands/plugin.ts';
 import { registerPrune } from './commands/prune.ts';
 import { registerReload } from './commands/reload.ts';
 import { registerRm } from './commands/rm.ts';
-import { collect, type Register } from './commands/shared.ts';
+import { collect, type CommandEnv, type Register } from './commands/shared.ts';
+import { registerVersion, versionLine } from './commands/version.ts';
 import { CliContext } from './context.ts';
 import { diagnosticsMode, printDiagnostics, stdoutFailed } from './diagnostics.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
+import { addExamples } from './help.ts';
+import { progressFactory } from './progress.ts';
 import type { ByteIo, CommandResult } from './result.ts';
+import { usageMessage } from './usage-error.ts';
 
-const COMMANDS: Register[] = [registerCreate, registerRm, registerLs, registerInspect, registerExists, registerInfo, registerMount, registerUnmount, registerPrune, registerReload, registerExport, registerImport, registerEvents, registerCsi, registerNomadHostVolume, registerPlugin, registerCheck];
-const GLOBAL_WITH_VALUE = new Set(['--root', '--config', '--volume-plugin', '--log-level', '--log-format']);
+const COMMANDS: Register[] = [registerCreate, registerRm, registerLs, registerInspect, registerExists, registerInfo, registerMount, registerUnmount, registerPrune, registerReload, registerExport, registerImport, registerEvents, registerCheck, registerDf, registerPlugin, registerCsi, registerNomadHostVolume, registerVersion, registerCompletion];
 
 /** Where main writes; the process streams in bin/vol, buffers in tests. */
 export interface Io extends ByteIo {
@@ -34,21 +40,33 @@ export interface Io extends ByteIo {
   readLine(): Promise<string | undefined>;
   /** The error that ended writing to stdout (EPIPE: its reader went away), if any. */
   stdoutFailure?(): Error | undefined;
+  /** True when stderr is a terminal: only then do bulk commands draw a progress line. */
+  stderrIsTTY?(): boolean;
+}
+
+/** Adds every command, its flags and examples to `program`; main runs the tree, the man page describes it. */
+export function registerAll(program: Command, env: CommandEnv): Command {
+  for (const register of COMMANDS) register(program, env);
+  addExamples(program);
+  return program;
 }
 
 /** Runs one vol command line (without `node` and the script); returns the exit code. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
+  if (argv[0] === '__complete') return (await import('./complete.ts')).runCompletion(argv.slice(1), io);
   let result: CommandResult | undefined;
   const captured = { out: '', err: '' };
   const program = buildProgram(captured);
   const ctx = new CliContext(program);
-  for (const register of COMMANDS) register(program, { ctx, finish: (r) => (result = r) });
+  registerAll(program, { ctx, finish: (r) => (result = r), progress: progressFactory(io) });
+  let args = [...argv];
   let command = '';
   program.hook('preAction', (_root, action) => {
     command = action.name();
   });
   try {
-    await program.parseAsync(dropVolumeWord(argv), { from: 'user' });
+    args = normalizeArgv(argv);
+    await program.parseAsync(args, { from: 'user' });
     if (result?.confirm) {
       await io.stdout(captured.out + result.stdout + result.confirm.prompt);
       captured.out = '';
@@ -57,7 +75,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     // Export and import stream here, before the runtime they use is closed.
     if (result?.streams) await result.streams(io);
   } catch (err) {
-    result = errorResult(err, captured);
+    result = errorResult(err, args, program);
   } finally {
     ctx.close();
   }
@@ -78,7 +96,8 @@ async function confirmed(confirm: NonNullable<CommandResult['confirm']>, io: Io)
   return /^[yY]/.test(answer) ? confirm.proceed() : { stdout: '', errors: [] };
 }
 
-function buildProgram(captured: { out: string; err: string }): Command {
+/** The top-level command with the global flags, its output captured for main to print. */
+export function buildProgram(captured: { out: string; err: string }): Command {
   return new Command('vol')
     .description('Manage named volumes on this host (podman volume compatible)')
     .enablePositionalOptions()
@@ -87,36 +106,18 @@ function buildProgram(captured: { out: string; err: string }): Command {
     .option('--root <dir>', 'directory holding all state (env VOL_ROOT)')
     .option('--config <file>', 'TOML config file with containers.conf keys (env VOL_CONFIG)')
     .option('--volume-plugin <name=socket>', 'declare a volume plugin (repeatable)', collect, [])
-    .option('--log-level <level>', 'debug, info, warn or error (logs go to stderr)')
-    .option('--log-format <format>', 'text (Warning: lines) or json (pino lines) (env VOL_LOG_FORMAT)');
+    .option('--log-level <level>', `${FIXED_GLOBAL_VALUES['--log-level']!.join(', ')} (logs go to stderr)`)
+    .option('--log-format <format>', `${FIXED_GLOBAL_VALUES['--log-format']!.join(' or ')}: Warning: lines or pino JSON lines on stderr (env VOL_LOG_FORMAT)`)
+    .version(versionLine(), '-v, --version', 'print the version of vol and exit')
+    .helpCommand('help [command]', 'show the help of a command');
 }
 
-/** `vol volume ls` is `vol ls`, for scripts written for `podman volume`. */
-function dropVolumeWord(argv: readonly string[]): string[] {
-  const out = [...argv];
-  let i = 0;
-  while (i < out.length && out[i]!.startsWith('--')) i += GLOBAL_WITH_VALUE.has(out[i]!) ? 2 : 1;
-  if (out[i] === 'volume') out.splice(i, 1);
-  return out;
-}
-
-function errorResult(err: unknown, captured: { out: string; err: string }): CommandResult {
+function errorResult(err: unknown, args: readonly string[], program: Command): CommandResult {
   if (err instanceof CommanderError) {
     if (err.exitCode === 0) return { stdout: '', errors: [], exitCode: EXIT.ok };
-    return { stdout: '', errors: [new VolError('INVALID_ARG', commanderMessage(err, captured.err))], exitCode: EXIT.failure };
+    return { stdout: '', errors: [new VolError('INVALID_ARG', usageMessage(err, args, program))], exitCode: EXIT.failure };
   }
   if (isVolError(err)) return { stdout: '', errors: [err] };
   // Anything else is a bug: printed as an internal error, with its stack at the debug level.
   return { stdout: '', errors: [err instanceof Error ? err : new Error(String(err))], exitCode: EXIT.failure };
-}
-
-function commanderMessage(err: CommanderError, stderrText: string): string {
-  if (err.code === 'commander.unknownOption') {
-    const flag = (/'([^']+)'/.exec(err.message)?.[1] ?? err.message).replace(/=.*$/, '');
-    return `unknown flag: ${flag}`;
-  }
-  if (err.code === 'commander.help' || err.code === 'commander.executeSubCommandAsync') {
-    return "missing command 'vol COMMAND' (see vol --help)";
-  }
-  return (err.message || stderrText).replace(/^error:\s*/, '');
 }

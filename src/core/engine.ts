@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { noSuchVolume, resolveVolume } from './lookup.ts';
 import { toInspect, type VolumeCreateOptions, type VolumeInspect, type VolumeRecord, type VolumeRmOptions, type VolumeRmReport } from './model.ts';
+import type { DiskUsageReport } from './df.ts';
 import { gatherInfo, type VolInfo } from './info.ts';
 import { mountCounted, unmountCounted } from './counted-holders.ts';
 import { checkVolumes } from './check.ts';
@@ -8,6 +9,7 @@ import type { CheckOptions, CheckReport } from './check-model.ts';
 import { isLive } from './holders.ts';
 import type { Logger } from './log.ts';
 import { pluginStatuses } from './plugin-status.ts';
+import type { OnProgress } from './progress.ts';
 import { inspectWithQuota } from './quota.ts';
 import type { VolumeEvent } from './events.ts';
 import { readEvents, type EventsOptions } from './volume-events.ts';
@@ -66,9 +68,9 @@ export class Engine {
     return createVolume(this.rt, opts);
   }
 
-  /** `vol rm`. */
-  rm(opts: VolumeRmOptions): Promise<VolumeRmReport[]> {
-    return removeVolumes(this.rt, opts);
+  /** `vol rm`; `onProgress` hears after each volume. */
+  rm(opts: VolumeRmOptions, onProgress?: OnProgress): Promise<VolumeRmReport[]> {
+    return removeVolumes(this.rt, opts, onProgress);
   }
 
   /**
@@ -88,8 +90,19 @@ export class Engine {
   }
 
   /** `vol prune`, step two: remove those still unused, each re-checked under its lock. */
-  prune(names: readonly string[]): Promise<VolumeRmReport[]> {
-    return pruneVolumes(this.rt, names);
+  prune(names: readonly string[], onProgress?: OnProgress): Promise<VolumeRmReport[]> {
+    return pruneVolumes(this.rt, names, onProgress);
+  }
+
+  /** `vol df`: volume counts and sizes, from quota accounting or a bounded walk (loaded on first use). */
+  async df(onProgress?: OnProgress): Promise<DiskUsageReport> {
+    const { diskUsage } = await import('./df.ts');
+    return diskUsage(this.rt, { onProgress });
+  }
+
+  /** Names of ready volumes starting with `prefix`, sorted (completion); asks no plugin or quota tool. */
+  names(prefix: string): string[] {
+    return this.rt.store.namesWithPrefix(prefix, 1_000_000);
   }
 
   /** `vol inspect`: one report per name, in argument order; `all` lists every ready volume. */

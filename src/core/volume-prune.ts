@@ -1,5 +1,6 @@
 import { isLive } from './holders.ts';
 import type { VolumeRmReport } from './model.ts';
+import type { OnProgress } from './progress.ts';
 import type { Runtime } from './runtime.ts';
 import { removeOne } from './volume-remove.ts';
 import { listVolumes } from './volume-list.ts';
@@ -16,11 +17,12 @@ export function pruneCandidates(rt: Runtime, filterArgs: readonly string[]): str
  * Removes `names`, one at a time under each one's lock; a volume that gained a holder (or went
  * away) since it was listed is skipped, not reported.
  */
-export async function pruneVolumes(rt: Runtime, names: readonly string[]): Promise<VolumeRmReport[]> {
+export async function pruneVolumes(rt: Runtime, names: readonly string[], onProgress?: OnProgress): Promise<VolumeRmReport[]> {
   const reports: VolumeRmReport[] = [];
-  for (const name of names) {
+  for (const [i, name] of names.entries()) {
     const report = await removeOne(rt, name, { quietIfGone: true, inUse: 'skip', eventType: 'prune' });
     if (report) reports.push(report);
+    onProgress?.({ done: i + 1, total: names.length });
   }
   return reports;
 }

@@ -10,6 +10,7 @@ import type { Runtime } from './runtime.ts';
 import { detachVolume, releaseMount } from './volume-mount.ts';
 import { removePluginVolume } from './plugin-volume.ts';
 import { isLocalDriver } from './plugins.ts';
+import type { OnProgress } from './progress.ts';
 
 /** How removal treats a volume that has live holders. */
 export type InUsePolicy = 'refuse' | 'skip' | 'force';
@@ -18,10 +19,12 @@ export type InUsePolicy = 'refuse' | 'skip' | 'force';
  * Removes the named volumes (or all), one at a time under each volume's own lock, and reports
  * per volume. Missing volumes are errors unless forced. Never stops at the first failure.
  */
-export async function removeVolumes(rt: Runtime, opts: VolumeRmOptions): Promise<VolumeRmReport[]> {
+export async function removeVolumes(rt: Runtime, opts: VolumeRmOptions, onProgress?: OnProgress): Promise<VolumeRmReport[]> {
   const reports: VolumeRmReport[] = [];
   // --all lists once; each is re-read under its lock and skipped if it went away meanwhile.
-  for (const typed of opts.all ? rt.store.listNames() : opts.names) {
+  const targets = opts.all ? rt.store.listNames() : opts.names;
+  for (const [i, typed] of targets.entries()) {
+    onProgress?.({ done: i, total: targets.length });
     let name: string;
     try {
       name = opts.all ? typed : resolveVolumeName(rt, typed);
@@ -34,6 +37,7 @@ export async function removeVolumes(rt: Runtime, opts: VolumeRmOptions): Promise
     const report = await removeOne(rt, name, { quietIfGone: opts.all || opts.force, inUse: opts.force ? 'force' : 'refuse', eventType: 'remove' });
     if (report) reports.push(report);
   }
+  onProgress?.({ done: targets.length, total: targets.length });
   return reports;
 }
 

@@ -41,7 +41,8 @@ export function openSqliteStore(file: string | undefined, opts: { eventsMax?: nu
 /** Where the bundled CLI finds the addon when vol's own node_modules holds it. */
 declare const VOL_BUNDLED_ADDON: string | undefined;
 
-function nativeBindingPath(): string | undefined {
+/** The better-sqlite3 addon to load, when its place is known. */
+export function nativeBindingPath(): string | undefined {
   // Passing the addon's path skips the `bindings` package's search of the file system at start-up.
   if (typeof VOL_BUNDLED_ADDON === 'string' && existsSync(VOL_BUNDLED_ADDON)) return VOL_BUNDLED_ADDON;
   try {

@@ -1,25 +1,35 @@
-import { createReadStream, openSync } from 'node:fs';
+import { createReadStream, fstatSync, openSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { countingReadable } from '../byte-progress.ts';
 import { openError } from './export.ts';
 import type { Register } from './shared.ts';
 
 /** `vol import VOLUME SOURCE`: extracts a tar file (`-`: stdin) into the volume; prints nothing. */
-export const registerImport: Register = (program, { ctx, finish }) => {
+export const registerImport: Register = (program, { ctx, finish, progress }) => {
   program
     .command('import')
     .description('Import a tar archive (a file, or - for stdin) into a volume')
     .argument('<volume>', 'volume name or unique prefix')
     .argument('<source>', 'tar file, or - for stdin')
-    .action(async (volume: string, source: string) => {
+    .option('-q, --quiet', 'draw no progress line on a terminal')
+    .action(async (volume: string, source: string, flags: { quiet?: boolean }) => {
       const engine = await ctx.engine(false);
+      const line = progress({ verb: 'Importing', noun: volume, quiet: flags.quiet });
+      const input = (stream: Readable, totalBytes?: number) => countingReadable(stream, (bytes) => line.update({ done: 0, bytes, totalBytes }));
       // The source is opened only once the volume is found, so a missing volume is the error shown.
-      finish({ stdout: '', errors: [], streams: (io) => engine.import(volume, () => (source === '-' ? io.stdinBytes() : openSource(source))) });
+      finish({
+        stdout: '',
+        errors: [],
+        streams: (io) => engine.import(volume, () => (source === '-' ? input(io.stdinBytes()) : openSource(source, input))).finally(() => line.end()),
+      });
     });
 };
 
-function openSource(path: string): Readable {
+function openSource(path: string, wrap: (stream: Readable, totalBytes?: number) => Readable): Readable {
   try {
-    return createReadStream(path, { fd: openSync(path, 'r') });
+    const fd = openSync(path, 'r');
+    const st = fstatSync(fd);
+    return wrap(createReadStream(path, { fd }), st.isFile() ? st.size : undefined);
   } catch (err) {
     throw openError(path, err);
   }

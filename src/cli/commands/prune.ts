@@ -1,4 +1,5 @@
 import type { Engine } from '../../core/engine.ts';
+import type { ProgressLine } from '../progress.ts';
 import type { CommandResult } from '../result.ts';
 import { collect, type Register } from './shared.ts';
 
@@ -6,6 +7,7 @@ interface PruneFlags {
   force?: boolean;
   filter: string[];
   dryRun?: boolean;
+  quiet?: boolean;
 }
 
 const WARNING = 'WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:\n';
@@ -13,29 +15,32 @@ const NOTHING = 'No dangling volumes found\n';
 const PROMPT = 'Are you sure you want to continue? [y/N] ';
 
 /** `vol prune`: removes every volume without a live holder that matches the filters. */
-export const registerPrune: Register = (program, { ctx, finish }) => {
+export const registerPrune: Register = (program, { ctx, finish, progress }) => {
   program
     .command('prune')
     .description('Remove all unused volumes (no live holder) that match the filters')
     .option('-f, --force', 'do not ask for confirmation')
     .option('--filter <key=value>', 'only volumes matching this filter (repeatable)', collect, [])
     .option('--dry-run', 'print what would be removed and remove nothing')
+    .option('-q, --quiet', 'draw no progress line on a terminal')
     .action(async (flags: PruneFlags) => {
       const engine = await ctx.engine(!!flags.dryRun);
       const names = engine.pruneCandidates(flags.filter);
       const list = names.map((n) => n + '\n').join('');
       // podman: 4.3.1 has no --dry-run; vol prints the names that would go, as `prune -f` prints those it removed.
       if (flags.dryRun) return finish({ stdout: list, errors: [] });
-      if (flags.force) return finish(await removeAll(engine, names));
+      const line = () => progress({ verb: 'Pruning', noun: 'volumes', quiet: flags.quiet });
+      if (flags.force) return finish(await removeAll(engine, names, line()));
       // As Podman: the warning, then the list and the question, or the news that there is nothing to prune.
       if (names.length === 0) return finish({ stdout: WARNING + NOTHING, errors: [] });
-      finish({ stdout: WARNING + list, errors: [], confirm: { prompt: PROMPT, proceed: () => removeAll(engine, names) } });
+      finish({ stdout: WARNING + list, errors: [], confirm: { prompt: PROMPT, proceed: () => removeAll(engine, names, line()) } });
     });
 };
 
-async function removeAll(engine: Engine, names: string[]): Promise<CommandResult> {
+async function removeAll(engine: Engine, names: string[], line: ProgressLine): Promise<CommandResult> {
   const result: CommandResult = { stdout: '', errors: [] };
-  for (const r of await engine.prune(names)) {
+  const reports = await engine.prune(names, (p) => line.update(p)).finally(() => line.end());
+  for (const r of reports) {
     if (r.error) result.errors.push(r.error);
     else result.stdout += r.name + '\n';
   }

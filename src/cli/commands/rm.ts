@@ -6,10 +6,11 @@ interface RmFlags {
   all?: boolean;
   force?: boolean;
   time?: string;
+  quiet?: boolean;
 }
 
 /** `vol rm NAME... | --all`: prints each removed volume's name; errors per volume on stderr. */
-export const registerRm: Register = (program, { ctx, finish }) => {
+export const registerRm: Register = (program, { ctx, finish, progress }) => {
   program
     .command('rm')
     .alias('remove')
@@ -18,6 +19,7 @@ export const registerRm: Register = (program, { ctx, finish }) => {
     .option('-a, --all', 'remove all volumes')
     .option('-f, --force', 'remove volumes in use too, and ignore missing ones')
     .option('-t, --time <seconds>', 'seconds holders get to release a volume before a forced removal')
+    .option('-q, --quiet', 'draw no progress line on a terminal')
     .action(async (names: string[], flags: RmFlags) => {
       if ((names.length > 0) === Boolean(flags.all)) {
         throw new VolError('INVALID_ARG', 'choose either one or more volumes or all');
@@ -30,7 +32,8 @@ export const registerRm: Register = (program, { ctx, finish }) => {
         throw new VolError('INVALID_ARG', `invalid --time ${JSON.stringify(flags.time)}: expected a whole number of seconds`);
       }
       const engine = await ctx.engine(false);
-      const reports = await engine.rm({ names, all: Boolean(flags.all), force: Boolean(flags.force), timeout });
+      const line = progress({ verb: 'Removing', noun: 'volumes', quiet: flags.quiet });
+      const reports = await engine.rm({ names, all: Boolean(flags.all), force: Boolean(flags.force), timeout }, (p) => line.update(p)).finally(() => line.end());
       const result: CommandResult = { stdout: '', errors: [] };
       for (const r of reports) {
         if (r.error) result.errors.push(r.error);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { VolError } from '../../core/errors.ts';
 import type { CliContext } from '../context.ts';
+import type { ProgressFactory } from '../progress.ts';
 import type { CommandResult } from '../result.ts';
 
 /** What every command registration receives. */
@@ -8,6 +9,8 @@ export interface CommandEnv {
   ctx: CliContext;
   /** Hands the command's result to main, which prints it. */
   finish(result: CommandResult): void;
+  /** A progress line for bulk work: drawn on stderr when it is a terminal, nothing otherwise. */
+  progress: ProgressFactory;
 }
 
 /** A command registrar: adds one subcommand to `program`. */
