@@ -1,6 +1,5 @@
 import type { DiskUsageReport, VolumeUsage } from '../core/df.ts';
-import type { VolumeInspect } from '../core/model.ts';
-import { renderJson, renderTemplate } from './render.ts';
+import { renderJson, renderRows } from './render.ts';
 import { humanSize } from './units.ts';
 
 /** The summary row of `vol df`, as JSON and template fields (Podman's names). */
@@ -34,8 +33,7 @@ export function renderDf(report: DiskUsageReport, verbose: boolean, format: stri
   // podman: also lists Images and Containers, and refuses --format with -v; vol has volumes only and formats either.
   const rows: (DfSummary | DfVolume)[] = verbose ? report.volumes.map(volumeRow) : [summary(report)];
   if (format === 'json') return renderJson(rows);
-  // Templates read these rows the way they read inspect objects.
-  if (format !== undefined) return renderTemplate(format, rows as unknown as VolumeInspect[], true);
+  if (format !== undefined) return renderRows(format, rows, 'df', verbose ? 'VolumeDiskUsage' : 'DiskUsageSummary');
   if (!verbose) {
     const s = rows[0] as DfSummary;
     return columns([['TYPE', 'TOTAL', 'ACTIVE', 'SIZE', 'RECLAIMABLE'], [s.Type, String(s.Total), String(s.Active), s.Size, s.Reclaimable]]);

@@ -19,9 +19,9 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   completion: ['source <(vol completion bash)', 'vol completion zsh > "${fpath[1]}/_vol"', 'vol completion fish > ~/.config/fish/completions/vol.fish'],
   df: ['vol df', 'vol df -v', 'vol system df --format json'],
   check: ['vol check', 'vol check --repair', 'vol check --format json'],
-  plugin: ['vol plugin serve', 'vol plugin serve --socket /run/vol/vol.sock --name vol', 'VOL_LOG_FORMAT=json vol plugin serve'],
-  csi: ['vol csi serve --endpoint unix:///var/lib/kubelet/plugins/vol/csi.sock --node-id $(hostname)', 'CSI_ENDPOINT=unix:///run/csi.sock vol csi serve --node-id node1'],
-  'nomad-host-volume': ['vol nomad-host-volume fingerprint', 'DHV_VOLUME_NAME=scratch DHV_CAPACITY_MAX_BYTES=1073741824 vol nomad-host-volume create', 'DHV_VOLUME_NAME=scratch vol nomad-host-volume delete'],
+  plugin: ['vol plugin serve', 'vol plugin serve --socket /run/vol/vol.sock --name vol', 'vol plugin serve --log-format json'],
+  csi: ['vol csi serve --endpoint unix:///var/lib/kubelet/plugins/vol.csi.vol.dev/csi.sock --node-id node1', 'vol csi serve --node-id node1   # endpoint from CSI_ENDPOINT'],
+  'nomad-host-volume': ['vol nomad-host-volume fingerprint', 'vol nomad-host-volume create    # DHV_VOLUME_NAME, DHV_CAPACITY_MAX_BYTES, ... from Nomad', 'vol nomad-host-volume delete'],
 };
 
 /** The examples block of `command`'s help, indented as commander indents its sections. */

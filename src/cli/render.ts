@@ -26,6 +26,16 @@ export function renderTemplate(format: string, volumes: readonly VolumeInspect[]
   }
 }
 
+/**
+ * Lines of `format` over report rows other than volumes (`check` findings, `df` rows): each row's
+ * own keys are the fields of a Go struct named `type`, and `table ` adds a header row.
+ */
+export function renderRows(format: string, rows: readonly object[], name: string, type: string): string {
+  if (rows.length === 0) return '';
+  const items = rows.map((r) => new GoStruct(type, { ...r } as Record<string, unknown>));
+  return renderReport(format, items, { name, headers: headersOf(items[0]!) });
+}
+
 /** What a command prints for a template: its text, or what it printed before a fault and the fault. */
 export function templateResult(render: () => string): { stdout: string; errors: Error[] } {
   try {

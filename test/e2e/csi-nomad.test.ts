@@ -73,7 +73,7 @@ describe('[csi] in the config file', () => {
       writeFileSync(config, '[csi]\novercommit = "yes"\n');
       const r = vol(join(dir, 'root'), ['--config', config, 'ls']);
       assert.equal(r.code, 125);
-      assert.match(r.stderr, /^Error: config file .*csi\.overcommit must be true or false\n$/);
+      assert.match(r.stderr, /^Error: config file .*csi\.overcommit must be true or false, not the string "yes"\n$/);
     } finally {
       removeTemp(dir);
     }

@@ -88,7 +88,7 @@ describe('lock ownership', () => {
       const r = await volAsync(root, ['--log-level', 'info', 'create', 'dead']);
       assert.equal(r.code, 0, r.stderr);
       assert.ok(Date.now() - t0 < 2000);
-      assert.match(r.stderr, /"level":30[^\n]*took over the lock of volume dead/);
+      assert.match(r.stderr, /^Info: took over the lock of volume dead/m);
       assert.deepEqual(lockEntries(root), []);
 
       // A lock of another boot is dead whatever process now has that pid.
@@ -103,12 +103,13 @@ describe('lock ownership', () => {
       assert.deepEqual(await lsNames(root), ['dead', 'reboot']);
     }));
 
-  it('a 400k-file rm with a 2 s stale time keeps its lock; a racing create of the name waits for it, nothing lost', { timeout: 120_000 }, () =>
+  it('a 1,000,000-file rm with a 2 s stale time keeps its lock; a racing create of the name waits for it, nothing lost', { timeout: 120_000 }, () =>
     withRoot(async (root) => {
       const env = { VOL_LOCK_STALE_MS: '2000' };
       assert.equal((await volAsync(root, ['create', 'big'])).code, 0);
       const data = dataDir(root, 'big');
-      fillWithManyLinks(data, 400_000);
+      // Removal through descriptors is fast: a million entries keep rm busy for several stale times.
+      fillWithManyLinks(data, 1_000_000);
       const entries = readdirSync(data).length;
       const t0 = Date.now();
       const rm = spawnVol(root, ['rm', 'big'], env);
@@ -120,7 +121,7 @@ describe('lock ownership', () => {
       assert.equal(removed.code, 0, `rm failed: ${removed.stderr}`);
       assert.equal(removed.stdout, 'big\n');
       assert.equal(removed.stderr, '');
-      assert.ok(rmAt - t0 > 3 * 2000, `the removal took only ${rmAt - t0} ms, not several stale times`);
+      assert.ok(rmAt - t0 > 2 * 2000, `the removal took only ${rmAt - t0} ms, not several stale times`);
       assert.equal(created.code, 0, `create failed: ${created.stderr}`);
       assert.equal(created.stdout, 'big\n');
       assert.equal(created.stderr, '');

@@ -1,6 +1,5 @@
 import type { CheckFinding, CheckReport } from '../../core/check-model.ts';
-import type { VolumeInspect } from '../../core/model.ts';
-import { renderJson, renderTemplate } from '../render.ts';
+import { renderJson, renderRows } from '../render.ts';
 import type { Register } from './shared.ts';
 
 /** Exit codes of `vol check`: clean, findings remain; errors of the check itself are 125 as everywhere. */
@@ -33,7 +32,7 @@ function fields(f: CheckFinding): Record<string, string> {
 function render(report: CheckReport, format: string | undefined): string {
   const rows = report.findings.map(fields);
   if (format === 'json') return renderJson(rows);
-  if (format !== undefined) return renderTemplate(format, rows as unknown as VolumeInspect[], true);
+  if (format !== undefined) return renderRows(format, rows, 'check', 'CheckFinding');
   return report.findings.map((f) => line(f) + '\n').join('');
 }
 
