@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { VolError } from '../core/errors.ts';
 
 /** Every mount point of this process's mount namespace, from /proc/self/mountinfo. */
@@ -10,6 +10,17 @@ export function listMountPoints(): string[] {
     if (field !== undefined) out.push(field.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8))));
   }
   return out;
+}
+
+/** True when a file system is mounted exactly at `path` (compared by its real path). */
+export function isMountPoint(path: string): boolean {
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch {
+    return false;
+  }
+  return listMountPoints().includes(real);
 }
 
 /** Mount points at or below `dir` (bind mounts of the same file system included). */

@@ -1,0 +1,278 @@
+import { closeSync, constants, fchmodSync, fchownSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { VolError, errnoCode } from '../core/errors.ts';
+
+const { O_DIRECTORY, O_NOFOLLOW, O_RDONLY } = constants;
+/** Flags that open a directory and nothing else: a symlink in its place fails with ELOOP (libuv adds O_CLOEXEC). */
+const DIR_FLAGS = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+// How often one entry may change type under a removal before it gives up on it.
+const MAX_TRIES = 16;
+
+/**
+ * The path of `name` inside the directory open as `fd` (or of the directory itself). The kernel
+ * resolves `/proc/self/fd/N` to the very directory the descriptor holds, so only `name` is looked
+ * up, and unlink, rmdir, rename, mkdir, symlink, readlink and lstat never follow a last component.
+ */
+export function at(fd: number, name?: string): string {
+  return name === undefined ? `/proc/self/fd/${fd}` : `/proc/self/fd/${fd}/${name}`;
+}
+
+/** The id of the mount that holds what `fd` is open on (`mnt_id` of /proc/self/fdinfo). */
+export function mountIdOf(fd: number): number {
+  const m = /^mnt_id:\s*(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'));
+  if (!m) throw new VolError('IO_FAILED', `cannot read the mount id of descriptor ${fd}`);
+  return Number(m[1]);
+}
+
+/** Opens the directory `name` below `dirFd` without following a symlink; throws the raw errno error. */
+export function openDirAt(dirFd: number, name: string): number {
+  return openSync(at(dirFd, name), DIR_FLAGS);
+}
+
+/** Closes `fd`, ignoring a failure (used in `finally`). */
+export function closeQuietly(fd: number | undefined): void {
+  if (fd === undefined) return;
+  try {
+    closeSync(fd);
+  } catch {
+    // Nothing useful to do: the descriptor is gone either way.
+  }
+}
+
+/** Where a volume lives by the layout: `<volumes dir>/<name>` and its `_data`. */
+export interface VolumeLayout {
+  volumesDir: string;
+  name: string;
+  volDir: string;
+  dataDir: string;
+}
+
+/**
+ * The layout paths of volume `name`; throws STATE_CONFLICT when the stored mountpoint disagrees
+ * with them, so a row edited to point elsewhere is never acted on.
+ */
+export function volumeLayout(volumesDir: string, rec: { name: string; mountpoint: string }): VolumeLayout {
+  if (!NAME_RE.test(rec.name)) throw new VolError('INVALID_NAME', `invalid volume name ${JSON.stringify(rec.name)} in the database`, { volume: rec.name });
+  const volDir = join(volumesDir, rec.name);
+  const dataDir = join(volDir, '_data');
+  if (rec.mountpoint !== dataDir) {
+    throw new VolError('STATE_CONFLICT', `refusing volume ${rec.name}: its recorded mountpoint ${rec.mountpoint} is not its layout path ${dataDir}`, {
+      volume: rec.name,
+      hint: 'the database row was changed by hand; nothing was touched',
+    });
+  }
+  return { volumesDir, name: rec.name, volDir, dataDir };
+}
+
+/** Opens the volumes directory itself, refusing a symlink or a non-directory there. */
+export function openVolumesDir(volumesDir: string, volume?: string): number {
+  try {
+    return openSync(volumesDir, DIR_FLAGS);
+  } catch (err) {
+    throw refusal(volume, volumesDir, err, 'the volumes directory');
+  }
+}
+
+/**
+ * Opens the volume's directory (`dataToo`: and its `_data`) through descriptors, each refused
+ * when it is a symlink, not a directory, or on another mount than its parent (`_data` may be a
+ * mount of its own: bind and tmpfs volumes). Returns undefined when the volume directory is gone.
+ */
+export function openVolume(layout: VolumeLayout, dataToo: boolean): { volFd: number; dataFd?: number } | undefined {
+  const top = openVolumesDir(layout.volumesDir, layout.name);
+  let volFd: number | undefined;
+  try {
+    try {
+      volFd = openDirAt(top, layout.name);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return undefined;
+      throw refusal(layout.name, layout.volDir, err);
+    }
+    if (mountIdOf(volFd) !== mountIdOf(top)) throw mountedAt(layout.name, layout.volDir);
+    if (!dataToo) return { volFd };
+    try {
+      return { volFd, dataFd: openDirAt(volFd, '_data') };
+    } catch (err) {
+      throw refusal(layout.name, layout.dataDir, err);
+    }
+  } catch (err) {
+    closeQuietly(volFd);
+    throw err;
+  } finally {
+    closeQuietly(top);
+  }
+}
+
+/** Makes `<volumes dir>/<name>` (0700); fails when it exists, so nothing is ever adopted. */
+export function makeVolumeDir(layout: VolumeLayout): void {
+  const top = openVolumesDir(layout.volumesDir, layout.name);
+  try {
+    mkdirSync(at(top, layout.name), 0o700);
+    const fd = openDirAt(top, layout.name);
+    try {
+      // mkdir's mode is masked by the umask; the contract fixes the modes.
+      fchmodSync(fd, 0o700);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    if (errnoCode(err) === 'EEXIST') {
+      throw new VolError('STATE_CONFLICT', `directory ${layout.volDir} already exists but no volume records it`, {
+        hint: 'move or remove it by hand, then try again',
+        cause: err,
+      });
+    }
+    throw ioError(`creating ${layout.volDir}`, err);
+  } finally {
+    closeSync(top);
+  }
+}
+
+/** Makes a plain `_data` (0755) inside the volume directory. */
+export function makeDataDir(layout: VolumeLayout): void {
+  withVolume(layout, false, (volFd) => {
+    mkdirSync(at(volFd, '_data'), 0o755);
+    const fd = openDirAt(volFd, '_data');
+    try {
+      fchmodSync(fd, 0o755);
+    } finally {
+      closeSync(fd);
+    }
+  }, `creating ${layout.dataDir}`);
+}
+
+/** Gives the volume directory and its `_data` to `uid`/`gid` (undefined ids stay the caller's). */
+export function chownVolumeDirs(layout: VolumeLayout, uid: number | undefined, gid: number | undefined): void {
+  if (uid === undefined && gid === undefined) return;
+  withVolume(layout, true, (volFd, dataFd) => {
+    fchownSync(volFd, uid ?? -1, gid ?? -1);
+    fchownSync(dataFd!, uid ?? -1, gid ?? -1);
+  }, `changing the owner of ${layout.volDir}`);
+}
+
+function withVolume(layout: VolumeLayout, dataToo: boolean, fn: (volFd: number, dataFd?: number) => void, what: string): void {
+  const opened = openVolume(layout, dataToo);
+  if (!opened) throw new VolError('IO_FAILED', `${what}: ${layout.volDir} is gone`);
+  try {
+    fn(opened.volFd, opened.dataFd);
+  } catch (err) {
+    throw err instanceof VolError ? err : ioError(what, err);
+  } finally {
+    closeQuietly(opened.dataFd);
+    closeSync(opened.volFd);
+  }
+}
+
+/**
+ * Deletes the volume directory and everything below it, descriptor by descriptor (as Go's
+ * os.RemoveAll does with unlinkat): a symlink anywhere inside is unlinked, never followed, and a
+ * directory on another mount stops the removal. A volume directory already gone is not an error;
+ * one that is a symlink is refused. podman: a `_data` replaced by a link goes as a link, as there.
+ */
+export function removeVolumeTree(layout: VolumeLayout): void {
+  const top = openVolumesDir(layout.volumesDir, layout.name);
+  let volFd: number | undefined;
+  try {
+    try {
+      volFd = openDirAt(top, layout.name);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return;
+      throw refusal(layout.name, layout.volDir, err);
+    }
+    const mnt = mountIdOf(top);
+    if (mountIdOf(volFd) !== mnt) throw mountedAt(layout.name, layout.volDir);
+    for (const entry of readdirSync(at(volFd), { withFileTypes: true })) {
+      removeEntry(volFd, entry.name, mnt, layout.volDir, layout.name, entry.isDirectory());
+    }
+    closeSync(volFd);
+    volFd = undefined;
+    try {
+      rmdirSync(at(top, layout.name));
+    } catch (err) {
+      // Something appeared meanwhile: take the slow way, entry by entry.
+      if (errnoCode(err) !== 'ENOENT') removeEntry(top, layout.name, mnt, layout.volumesDir, layout.name);
+    }
+  } catch (err) {
+    throw err instanceof VolError ? err : ioError(`removing ${layout.volDir}`, err);
+  } finally {
+    closeQuietly(volFd);
+    closeSync(top);
+  }
+}
+
+/** Empties the directory open as `dirFd` (shown as `shown` in errors). */
+export function removeContents(dirFd: number, mnt: number, shown: string, volume: string): void {
+  for (const entry of readdirSync(at(dirFd), { withFileTypes: true })) {
+    removeEntry(dirFd, entry.name, mnt, shown, volume, entry.isDirectory());
+  }
+}
+
+/** Removes `name` below `dirFd` whatever it is now (file, link, directory tree), never following it. */
+function removeEntry(dirFd: number, name: string, mnt: number, shown: string, volume: string, isDir = true): void {
+  const path = at(dirFd, name);
+  for (let tries = 0; tries < MAX_TRIES; tries++) {
+    if (!isDir) {
+      try {
+        unlinkSync(path);
+        return;
+      } catch (err) {
+        const code = errnoCode(err);
+        if (code === 'ENOENT') return;
+        if (code !== 'EISDIR' && code !== 'EPERM') throw err;
+      }
+    }
+    isDir = false;
+    let fd: number;
+    try {
+      fd = openDirAt(dirFd, name);
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'ENOENT') return;
+      // Not a directory (any more): a link or file, unlinked on the next round.
+      if (code === 'ELOOP' || code === 'ENOTDIR') continue;
+      throw err;
+    }
+    try {
+      if (mountIdOf(fd) !== mnt) throw mountedAt(volume, join(shown, name));
+      removeContents(fd, mnt, join(shown, name), volume);
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      // On btrfs this also deletes an (emptied) subvolume, such as a size-limited `_data`.
+      rmdirSync(path);
+      return;
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'ENOENT') return;
+      if (code === 'ENOTDIR') continue;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') {
+        isDir = true;
+        continue;
+      }
+      throw err;
+    }
+  }
+  throw new VolError('IO_FAILED', `removing volume ${volume}: ${join(shown, name)} kept changing while it was being removed`, { volume });
+}
+
+function refusal(volume: string | undefined, path: string, err: unknown, what = 'it'): VolError {
+  const code = errnoCode(err);
+  const why = code === 'ELOOP' ? 'is a symbolic link' : code === 'ENOTDIR' ? 'is not a directory' : code === 'ENOENT' ? 'does not exist' : (err as Error).message;
+  const subject = volume === undefined ? '' : `volume ${volume}: `;
+  return new VolError(code === 'ELOOP' || code === 'ENOTDIR' ? 'STATE_CONFLICT' : 'IO_FAILED', `refusing ${subject}${what === 'it' ? '' : what + ' '}${path} ${why}`, {
+    volume,
+    hint: code === 'ELOOP' || code === 'ENOTDIR' ? 'vol never follows a link out of its layout; nothing was touched' : undefined,
+    cause: err,
+  });
+}
+
+/** The error for a mount found where a volume's own directory was expected. */
+export function mountedAt(volume: string, path: string): VolError {
+  return new VolError('IO_FAILED', `refusing volume ${volume}: another file system is mounted at ${path}`, { volume, hint: 'unmount it first' });
+}
+
+function ioError(what: string, err: unknown): VolError {
+  return new VolError('IO_FAILED', `${what}: ${(err as Error).message}`, { cause: err });
+}
