@@ -1,10 +1,11 @@
-import { readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { Transform, type Readable, type Writable } from 'node:stream';
+import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadEntry } from 'tar';
 import { VolError, isVolError } from '../core/errors.ts';
-import { Extraction, lstatIfAny } from './archive-extract.ts';
+import { Extraction, type ImportOwner } from './archive-extract.ts';
+import { packTree } from './archive-pack.ts';
+import { closeQuietly, openVolume, type VolumeLayout } from './volume-fs.ts';
 
 /**
  * node-tar, loaded on first use (through require: the bundled CLI runs as CommonJS, and tar ships
@@ -15,44 +16,33 @@ function loadTar(): typeof import('tar') {
 }
 
 /**
- * Writes an uncompressed tar of the contents of `dataDir` to `out` (names relative, symlinks as
- * links, modes, owners and mtimes kept); returns the sockets, FIFOs and devices it left out.
+ * Writes an uncompressed tar of the contents of the volume's `_data` to `out`, read through
+ * descriptors only (packTree); `out` is opened once `_data` is; returns the sockets, FIFOs and devices it left out.
  */
-export async function exportTree(dataDir: string, out: Writable): Promise<string[]> {
-  const { Pack } = loadTar();
-  assertRealDir(dataDir);
+export async function exportTree(layout: VolumeLayout, out: () => Writable): Promise<string[]> {
+  const { Header, Pax } = loadTar();
   const skipped: string[] = [];
-  const pack = new Pack({
-    cwd: dataDir,
-    strict: true,
-    // podman: archives FIFOs and devices too. node-tar cannot write them (nor sockets, which
-    // GNU tar skips as well) and stalls on them, so they are left out here, with a warning.
-    filter: (path, st) => {
-      if (!('isFile' in st) || st.isFile() || st.isDirectory() || st.isSymbolicLink()) return true;
-      skipped.push(path);
-      return false;
-    },
-  });
-  for (const name of await readdir(dataDir)) pack.add(name);
-  pack.end();
+  const dataFd = openData(layout);
   try {
-    await pipeline(pack, out);
+    await pipeline(Readable.from(packTree({ Header, Pax }, dataFd, skipped), { objectMode: false }), out());
   } catch (err) {
-    throw new VolError('IO_FAILED', `exporting ${dataDir}: ${(err as Error).message}`, { cause: err });
+    throw new VolError('IO_FAILED', `exporting ${layout.dataDir}: ${(err as Error).message.replace(/\/proc\/self\/fd\/\d+\/?/g, '')}`, { cause: err });
+  } finally {
+    closeQuietly(dataFd);
   }
   return skipped;
 }
 
 /**
- * Extracts the tar stream `input` into the existing `dataDir` as if it were `/`: entries
- * overwrite, other files stay, and nothing is written outside `dataDir`. Stops at the first
- * entry that leads out (entries before it stay extracted); returns the entries it cannot make
- * (FIFOs, devices).
+ * Extracts the tar stream `input` into the volume's existing `_data` as if it were `/`: entries
+ * overwrite, other files stay, and nothing is written outside `_data`. Stops at the first entry
+ * that leads out (entries before it stay extracted); returns the entries it cannot make (FIFOs,
+ * devices). With `owner`, every entry gets that owner and loses its set-id bits.
  */
-export async function importTree(dataDir: string, input: Readable): Promise<string[]> {
+export async function importTree(layout: VolumeLayout, input: Readable, owner?: ImportOwner): Promise<string[]> {
   const { Parser } = loadTar();
-  assertRealDir(dataDir);
-  const extraction = new Extraction(dataDir);
+  const dataFd = openData(layout);
+  const extraction = new Extraction(dataFd, owner);
   const parser = new Parser({ strict: true });
   let failure: unknown;
   const fail = (err: unknown) => {
@@ -60,9 +50,17 @@ export async function importTree(dataDir: string, input: Readable): Promise<stri
     failure = err;
     parser.abort(err instanceof Error ? err : new Error(String(err)));
   };
+  // A PAX header naming GNU sparse keys describes the next entry: its data is a sparse map and pieces.
+  let sparse: string | undefined;
+  parser.on('meta', (text: string) => {
+    if (!/^\d+ GNU\.sparse\./m.test(text)) return;
+    sparse = /^\d+ GNU\.sparse\.name=(.*)$/m.exec(text)?.[1] ?? '';
+  });
   parser.on('entry', (entry: ReadEntry) => {
+    const sparseName = sparse === undefined ? undefined : sparse || entry.path;
+    sparse = undefined;
     if (failure !== undefined) return void entry.resume();
-    extraction.add(entry, fail);
+    extraction.add(entry, fail, sparseName);
   });
   const zeros = zeroWatch();
   try {
@@ -72,9 +70,13 @@ export async function importTree(dataDir: string, input: Readable): Promise<stri
     const empty = extraction.count === 0 && zeros.emptyTar() && (err as { tarCode?: string }).tarCode === 'TAR_BAD_ARCHIVE';
     if (!empty) failure ??= err;
   }
-  extraction.abandon();
-  if (failure === undefined) extraction.finish();
-  else throw importError(failure, extraction.count);
+  try {
+    extraction.abandon();
+    if (failure === undefined) extraction.finish();
+    else throw importError(failure, extraction.count);
+  } finally {
+    closeQuietly(dataFd);
+  }
   return extraction.skipped;
 }
 
@@ -101,9 +103,10 @@ function importError(err: unknown, written: number): VolError {
   return new VolError('IO_FAILED', `reading the archive: ${why}`, { hint, cause: err });
 }
 
-function assertRealDir(dataDir: string): void {
-  // A `_data` replaced by a symlink would carry the import (or export) out of the volume.
-  if (!lstatIfAny(dataDir)?.isDirectory()) {
-    throw new VolError('IO_FAILED', `${dataDir} is not a directory`);
-  }
+function openData(layout: VolumeLayout): number {
+  // A volume dir or `_data` replaced by a symlink would carry the import (or export) out of the volume.
+  const opened = openVolume(layout, true);
+  if (!opened) throw new VolError('IO_FAILED', `volume ${layout.name}: ${layout.volDir} does not exist`, { volume: layout.name });
+  closeQuietly(opened.volFd);
+  return opened.dataFd!;
 }

@@ -108,7 +108,7 @@ function checkDevice(out: LocalDriverSettings): void {
   if (device.startsWith('-')) throw invalid(`invalid volume option device for driver 'local': ${JSON.stringify(device)} must not begin with "-"`);
   if (out.type?.toLowerCase() !== 'bind') return;
   // A relative device would be resolved against the working directory of whoever mounts later.
-  if (!isAbsolute(device)) throw invalid(`invalid volume option device for driver 'local': a bind device must be an absolute path, not ${JSON.stringify(device)}`);
+  if (device !== '' && !isAbsolute(device)) throw invalid(`invalid volume option device for driver 'local': a bind device must be an absolute path, not ${JSON.stringify(device)}`);
   try {
     statSync(device);
   } catch (err) {

@@ -1,4 +1,4 @@
-import { closeSync, constants, fchmodSync, fchownSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fchownSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { VolError, errnoCode } from '../core/errors.ts';
 
@@ -25,9 +25,27 @@ export function mountIdOf(fd: number): number {
   return Number(m[1]);
 }
 
-/** Opens the directory `name` below `dirFd` without following a symlink; throws the raw errno error. */
+/** Opens the directory `name` below `dirFd` without following a symlink; throws the errno error (ELOOP for a symlink). */
 export function openDirAt(dirFd: number, name: string): number {
-  return openSync(at(dirFd, name), DIR_FLAGS);
+  return openDir(at(dirFd, name));
+}
+
+function openDir(path: string): number {
+  try {
+    return openSync(path, DIR_FLAGS);
+  } catch (err) {
+    // With O_DIRECTORY the kernel reports a symlink as ENOTDIR; callers need to tell the two apart.
+    if (errnoCode(err) === 'ENOTDIR' && isSymlink(path)) throw Object.assign(new Error(`${path} is a symbolic link`), { code: 'ELOOP' });
+    throw err;
+  }
+}
+
+function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /** Closes `fd`, ignoring a failure (used in `finally`). */
@@ -68,7 +86,7 @@ export function volumeLayout(volumesDir: string, rec: { name: string; mountpoint
 /** Opens the volumes directory itself, refusing a symlink or a non-directory there. */
 export function openVolumesDir(volumesDir: string, volume?: string): number {
   try {
-    return openSync(volumesDir, DIR_FLAGS);
+    return openDir(volumesDir);
   } catch (err) {
     throw refusal(volume, volumesDir, err, 'the volumes directory');
   }
@@ -259,7 +277,7 @@ function removeEntry(dirFd: number, name: string, mnt: number, shown: string, vo
 
 function refusal(volume: string | undefined, path: string, err: unknown, what = 'it'): VolError {
   const code = errnoCode(err);
-  const why = code === 'ELOOP' ? 'is a symbolic link' : code === 'ENOTDIR' ? 'is not a directory' : code === 'ENOENT' ? 'does not exist' : (err as Error).message;
+  const why = code === 'ELOOP' ? 'is not a directory (it is a symbolic link)' : code === 'ENOTDIR' ? 'is not a directory' : code === 'ENOENT' ? 'does not exist' : (err as Error).message;
   const subject = volume === undefined ? '' : `volume ${volume}: `;
   return new VolError(code === 'ELOOP' || code === 'ENOTDIR' ? 'STATE_CONFLICT' : 'IO_FAILED', `refusing ${subject}${what === 'it' ? '' : what + ' '}${path} ${why}`, {
     volume,
