@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assertNothingMountedUnder } from '../local/mounts.ts';
-import { volumeLayout } from '../local/volume-fs.ts';
+import { checkVolumeDir, volumeLayout } from '../local/volume-fs.ts';
 import { isVolError } from './errors.ts';
 import { volumeEvent } from './events.ts';
 import { dropStaleHolders, inUseError } from './holders.ts';
@@ -72,6 +72,7 @@ export async function removeOne(rt: Runtime, name: string, opts: RemoveOneOption
       await detachVolume(rt, rec, holders);
       // Checked before the row changes or anything is deleted, so a refusal changes nothing.
       assertNothingMountedUnder(layout.volDir, name);
+      checkVolumeDir(layout);
       if (rec.status === 'ready' && !rt.store.transition(name, 'ready', 'removing')) {
         throw noVolumeWithName(name);
       }

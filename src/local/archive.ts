@@ -56,6 +56,10 @@ export async function importTree(layout: VolumeLayout, input: Readable, owner?: 
     if (!/^\d+ GNU\.sparse\./m.test(text)) return;
     sparse = /^\d+ GNU\.sparse\.name=(.*)$/m.exec(text)?.[1] ?? '';
   });
+  // node-tar skips old GNU sparse entries; handed over here, they stop the import instead.
+  parser.on('ignoredEntry', (entry: ReadEntry) => {
+    if (entry.type === 'SparseFile' && failure === undefined) extraction.add(entry, fail);
+  });
   parser.on('entry', (entry: ReadEntry) => {
     const sparseName = sparse === undefined ? undefined : sparse || entry.path;
     sparse = undefined;

@@ -122,6 +122,12 @@ export function openVolume(layout: VolumeLayout, dataToo: boolean): { volFd: num
   }
 }
 
+/** Throws (changing nothing) when the volume directory is a symlink, not a directory, or another mount. */
+export function checkVolumeDir(layout: VolumeLayout): void {
+  const opened = openVolume(layout, false);
+  if (opened) closeSync(opened.volFd);
+}
+
 /** Makes `<volumes dir>/<name>` (0700); fails when it exists, so nothing is ever adopted. */
 export function makeVolumeDir(layout: VolumeLayout): void {
   const top = openVolumesDir(layout.volumesDir, layout.name);
