@@ -24,7 +24,7 @@ export async function importVolume(rt: Runtime, typed: string, input: () => Read
   await rt.locker.withLock(name, async () => {
     const rec = archivableVolume(rt, name, typed);
     const owner = rec.uid === undefined && rec.gid === undefined ? undefined : { uid: rec.uid ?? process.getuid?.() ?? 0, gid: rec.gid ?? process.getgid?.() ?? 0 };
-    const skipped = await importTree(volumeLayout(rt.config.volumesDir, rec), input(), owner);
+    const skipped = await importTree(volumeLayout(rt.config.volumesDir, rec), input(), owner, rec.quota !== undefined);
     for (const entry of skipped) rt.log.warn(`import into volume ${name} leaves out ${entry}: vol makes files, directories and links only`);
     rt.store.appendEvent(volumeEvent(rec, 'import', skipped.length ? { skipped: skipped.length } : {}));
   });

@@ -1,5 +1,5 @@
 import {
-  closeSync, constants, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync,
+  closeSync, constants, copyFileSync, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync,
   renameSync, rmdirSync, symlinkSync, unlinkSync, writeSync, type Stats,
 } from 'node:fs';
 import { posix } from 'node:path';
@@ -26,12 +26,16 @@ export interface ImportOwner {
   gid: number;
 }
 
-/** A regular file being written under a temporary name in its final directory. */
+/** A regular file being written under a temporary name (in `stageFd`) until it is complete. */
 interface Partial {
   dirFd: number;
+  stageFd: number;
   tmp: string;
   fd: number;
 }
+
+/** The prefix of the temporary names imports write files under. */
+export const STAGED_PREFIX = '.vol-import-';
 
 /**
  * One import in progress into the directory open as `rootFd`: entries are written synchronously,
@@ -48,8 +52,12 @@ export class Extraction {
   private partial?: Partial;
   private serial = 0;
 
-  /** `owner`: the volume's owner, given to every entry (set-id bits dropped); else the archive's. */
-  constructor(rootFd: number, private readonly owner?: ImportOwner) {
+  /**
+   * `owner`: the volume's owner, given to every entry (set-id bits dropped); else the archive's.
+   * `stageFd`: the volume directory, when files can be written there and renamed into `_data`
+   * (same mount, no quota): then a killed import leaves no partial file in `_data` at all.
+   */
+  constructor(rootFd: number, private readonly owner?: ImportOwner, private stageFd?: number) {
     this.walker = new DirWalker(rootFd, owner);
   }
 
@@ -113,16 +121,17 @@ export class Extraction {
 
   private file(name: string, entry: ReadEntry, fail: (err: unknown) => void): void {
     const { dirFd, base } = this.place(name);
-    const tmp = `.${base.slice(0, 200)}.vol-import-${process.pid}-${++this.serial}`;
+    const stageFd = this.stageFd ?? dirFd;
+    const tmp = `${this.stageFd === undefined ? `.${base.slice(0, 200)}` : ''}${STAGED_PREFIX}${process.pid}-${++this.serial}`;
     let fd: number;
     try {
       // O_EXCL|O_NOFOLLOW: a new file, never one reached through a link planted meanwhile.
-      fd = openSync(at(dirFd, tmp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+      fd = openSync(at(stageFd, tmp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
     } catch (err) {
       closeSync(dirFd);
       throw err;
     }
-    this.partial = { dirFd, tmp, fd };
+    this.partial = { dirFd, stageFd, tmp, fd };
     let written = 0;
     const guard = (fn: () => void) => {
       if (!this.partial) return;
@@ -138,16 +147,39 @@ export class Extraction {
       guard(() => {
         // node-tar ends an entry cut short by the end of the input too.
         if (written !== entry.size) throw new Error(`the archive is cut short: ${entry.size - written} of its ${entry.size} bytes are missing`);
-        this.applyMeta(fd, metaOf(entry, 0o644));
+        const meta = metaOf(entry, 0o644);
+        this.applyMeta(fd, meta);
         closeSync(fd);
         this.partial!.fd = -1;
         // The complete file takes its final name in one step: a killed import never leaves a cut one there.
-        renameInto(dirFd, tmp, base);
+        this.moveIntoPlace(this.partial!, base, meta);
         this.partial = undefined;
         closeSync(dirFd);
         this.count++;
       }),
     );
+  }
+
+  /** Renames the finished temporary file to `base`; across file systems (a nested btrfs subvolume) it is copied first. */
+  private moveIntoPlace(p: Partial, base: string, meta: EntryMeta): void {
+    try {
+      renameInto(p.stageFd, p.tmp, p.dirFd, base);
+      return;
+    } catch (err) {
+      if (errnoCode(err) !== 'EXDEV') throw err;
+    }
+    const local = `.${base.slice(0, 200)}${STAGED_PREFIX}${process.pid}-${++this.serial}`;
+    copyFileSync(at(p.stageFd, p.tmp), at(p.dirFd, local), constants.COPYFILE_EXCL);
+    unlinkSync(at(p.stageFd, p.tmp));
+    p.stageFd = p.dirFd;
+    p.tmp = local;
+    const fd = openSync(at(p.dirFd, local), O_WRONLY | O_NOFOLLOW);
+    try {
+      this.applyMeta(fd, meta);
+    } finally {
+      closeSync(fd);
+    }
+    renameInto(p.dirFd, local, p.dirFd, base);
   }
 
   private directory(name: string, entry: ReadEntry): void {
@@ -236,7 +268,7 @@ export class Extraction {
     this.partial = undefined;
     if (p.fd >= 0) closeQuietly(p.fd);
     try {
-      unlinkSync(at(p.dirFd, p.tmp));
+      unlinkSync(at(p.stageFd, p.tmp));
     } catch {
       // Already gone: nothing half-written is left.
     }
@@ -259,16 +291,16 @@ export class Extraction {
   }
 }
 
-/** Renames `tmp` to `base` in `dirFd`, replacing a file or link there, or an empty directory. */
-function renameInto(dirFd: number, tmp: string, base: string): void {
+/** Renames `tmp` in `fromFd` to `base` in `dirFd`, replacing a file or link there, or an empty directory. */
+function renameInto(fromFd: number, tmp: string, dirFd: number, base: string): void {
   try {
-    renameSync(at(dirFd, tmp), at(dirFd, base));
+    renameSync(at(fromFd, tmp), at(dirFd, base));
   } catch (err) {
     // podman: removes a whole directory tree that an archive entry replaces; vol, like GNU tar
     // and node-tar, replaces only an empty one and otherwise fails naming the entry.
     if (errnoCode(err) !== 'EISDIR') throw err;
     rmdirSync(at(dirFd, base));
-    renameSync(at(dirFd, tmp), at(dirFd, base));
+    renameSync(at(fromFd, tmp), at(dirFd, base));
   }
 }
 

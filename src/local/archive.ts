@@ -3,9 +3,10 @@ import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadEntry } from 'tar';
 import { VolError, isVolError } from '../core/errors.ts';
-import { Extraction, type ImportOwner } from './archive-extract.ts';
+import { fstatSync, readdirSync, unlinkSync } from 'node:fs';
+import { Extraction, STAGED_PREFIX, type ImportOwner } from './archive-extract.ts';
 import { packTree } from './archive-pack.ts';
-import { closeQuietly, openVolume, type VolumeLayout } from './volume-fs.ts';
+import { at, closeQuietly, mountIdOf, openVolume, type VolumeLayout } from './volume-fs.ts';
 
 /**
  * node-tar, loaded on first use (through require: the bundled CLI runs as CommonJS, and tar ships
@@ -39,10 +40,15 @@ export async function exportTree(layout: VolumeLayout, out: () => Writable): Pro
  * that leads out (entries before it stay extracted); returns the entries it cannot make (FIFOs,
  * devices). With `owner`, every entry gets that owner and loses its set-id bits.
  */
-export async function importTree(layout: VolumeLayout, input: Readable, owner?: ImportOwner): Promise<string[]> {
+export async function importTree(layout: VolumeLayout, input: Readable, owner?: ImportOwner, quota = false): Promise<string[]> {
   const { Parser } = loadTar();
-  const dataFd = openData(layout);
-  const extraction = new Extraction(dataFd, owner);
+  const opened = openVolume(layout, true);
+  if (!opened) throw new VolError('IO_FAILED', `volume ${layout.name}: ${layout.volDir} does not exist`, { volume: layout.name });
+  const { volFd, dataFd } = opened as { volFd: number; dataFd: number };
+  // Files written beside `_data` would escape a quota's accounting, so limited volumes stage in place.
+  const stageFd = !quota && sameFileSystem(volFd, dataFd) ? volFd : undefined;
+  if (stageFd !== undefined) dropStaged(stageFd);
+  const extraction = new Extraction(dataFd, owner, stageFd);
   const parser = new Parser({ strict: true });
   let failure: unknown;
   const fail = (err: unknown) => {
@@ -80,6 +86,7 @@ export async function importTree(layout: VolumeLayout, input: Readable, owner?: 
     else throw importError(failure, extraction.count);
   } finally {
     closeQuietly(dataFd);
+    closeQuietly(volFd);
   }
   return extraction.skipped;
 }
@@ -105,6 +112,22 @@ function importError(err: unknown, written: number): VolError {
   const why = (err as Error).message.replace(/^[A-Z_]+: /, '');
   if (tarCode) return new VolError('INVALID_ARG', `invalid tar archive: ${why}`, { hint, cause: err });
   return new VolError('IO_FAILED', `reading the archive: ${why}`, { hint, cause: err });
+}
+
+function sameFileSystem(a: number, b: number): boolean {
+  return mountIdOf(a) === mountIdOf(b) && fstatSync(a).dev === fstatSync(b).dev;
+}
+
+/** Removes files a killed import left staged in the volume directory (the caller holds the volume lock). */
+function dropStaged(volFd: number): void {
+  for (const name of readdirSync(at(volFd))) {
+    if (!name.startsWith(STAGED_PREFIX)) continue;
+    try {
+      unlinkSync(at(volFd, name));
+    } catch {
+      // Gone, or not a file: left for vol check to report.
+    }
+  }
 }
 
 function openData(layout: VolumeLayout): number {
