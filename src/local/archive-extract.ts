@@ -5,6 +5,7 @@ import {
 import { posix } from 'node:path';
 import type { ReadEntry } from 'tar';
 import { VolError, errnoCode, isVolError } from '../core/errors.ts';
+import { SparseSink, type SparseInfo } from './archive-sparse.ts';
 import { DirWalker } from './archive-walk.ts';
 import { at, closeQuietly } from './volume-fs.ts';
 
@@ -62,18 +63,18 @@ export class Extraction {
   }
 
   /** Handles one entry; a failure goes to `fail` and stops the import. */
-  add(entry: ReadEntry, fail: (err: unknown) => void, sparse?: string): void {
+  add(entry: ReadEntry, fail: (err: unknown) => void, sparse?: SparseInfo): void {
+    const shown = sparse?.name ?? entry.path;
     try {
-      if (sparse !== undefined || entry.type === 'SparseFile') {
-        throw refused(sparse ?? entry.path, 'sparse files are not supported by vol import; re-create the archive without --sparse');
-      }
-      const name = volumePath(entry.path);
-      if (name === undefined) throw refused(entry.path, 'it leads outside the volume');
+      if (entry.type === 'SparseFile') throw refused(shown, 'its sparse map is not one vol can read');
+      const name = volumePath(shown);
+      if (name === undefined) throw refused(shown, 'it leads outside the volume');
+      if (sparse && entry.type !== 'File' && entry.type !== 'OldFile') throw refused(shown, `a sparse header on a ${entry.type} entry`);
       switch (entry.type) {
         case 'File':
         case 'OldFile':
         case 'ContiguousFile':
-          this.file(name, entry, fail);
+          this.file(name, entry, fail, sparse);
           break;
         case 'Directory':
         case 'GNUDumpDir':
@@ -92,7 +93,7 @@ export class Extraction {
       }
     } catch (err) {
       entry.resume();
-      fail(entryError(entry.path, err));
+      fail(entryError(shown, err));
     }
   }
 
@@ -119,7 +120,7 @@ export class Extraction {
     this.walker.close();
   }
 
-  private file(name: string, entry: ReadEntry, fail: (err: unknown) => void): void {
+  private file(name: string, entry: ReadEntry, fail: (err: unknown) => void, sparse?: SparseInfo): void {
     const { dirFd, base } = this.place(name);
     const stageFd = this.stageFd ?? dirFd;
     const tmp = `${this.stageFd === undefined ? `.${base.slice(0, 200)}` : ''}${STAGED_PREFIX}${process.pid}-${++this.serial}`;
@@ -139,14 +140,22 @@ export class Extraction {
         fn();
       } catch (err) {
         this.dropPartial();
-        fail(entryError(entry.path, err));
+        fail(entryError(sparse?.name ?? entry.path, err));
       }
     };
-    entry.on('data', (chunk: Buffer) => guard(() => (written += writeAll(fd, chunk))));
+    // A sparse entry's data lands at its offsets; the holes between stay holes.
+    const sink = sparse ? new SparseSink(fd, sparse) : { write: (chunk: Buffer) => void writeAll(fd, chunk), finish: () => {} };
+    entry.on('data', (chunk: Buffer) =>
+      guard(() => {
+        sink.write(chunk);
+        written += chunk.length;
+      }),
+    );
     entry.on('end', () =>
       guard(() => {
         // node-tar ends an entry cut short by the end of the input too.
         if (written !== entry.size) throw new Error(`the archive is cut short: ${entry.size - written} of its ${entry.size} bytes are missing`);
+        sink.finish();
         const meta = metaOf(entry, 0o644);
         this.applyMeta(fd, meta);
         closeSync(fd);

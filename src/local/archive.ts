@@ -6,6 +6,7 @@ import { VolError, isVolError } from '../core/errors.ts';
 import { fstatSync, readdirSync, unlinkSync } from 'node:fs';
 import { Extraction, STAGED_PREFIX, type ImportOwner } from './archive-extract.ts';
 import { packTree } from './archive-pack.ts';
+import { gnuSparseToPax, sparseFromPax, type SparseInfo } from './archive-sparse.ts';
 import { at, closeQuietly, mountIdOf, openVolume, type VolumeLayout } from './volume-fs.ts';
 
 /**
@@ -41,7 +42,7 @@ export async function exportTree(layout: VolumeLayout, out: () => Writable): Pro
  * devices). With `owner`, every entry gets that owner and loses its set-id bits.
  */
 export async function importTree(layout: VolumeLayout, input: Readable, owner?: ImportOwner, quota = false): Promise<string[]> {
-  const { Parser } = loadTar();
+  const { Header, Parser, Pax } = loadTar();
   const opened = openVolume(layout, true);
   if (!opened) throw new VolError('IO_FAILED', `volume ${layout.name}: ${layout.volDir} does not exist`, { volume: layout.name });
   const { volFd, dataFd } = opened as { volFd: number; dataFd: number };
@@ -56,25 +57,24 @@ export async function importTree(layout: VolumeLayout, input: Readable, owner?: 
     failure = err;
     parser.abort(err instanceof Error ? err : new Error(String(err)));
   };
-  // A PAX header naming GNU sparse keys describes the next entry: its data is a sparse map and pieces.
-  let sparse: string | undefined;
+  // A PAX header with GNU sparse keys describes the next entry: its data is pieces of a file with holes.
+  let sparse: SparseInfo | undefined;
   parser.on('meta', (text: string) => {
-    if (!/^\d+ GNU\.sparse\./m.test(text)) return;
-    sparse = /^\d+ GNU\.sparse\.name=(.*)$/m.exec(text)?.[1] ?? '';
+    if (text.includes('GNU.sparse.')) sparse = sparseFromPax(text);
   });
-  // node-tar skips old GNU sparse entries; handed over here, they stop the import instead.
+  // Old GNU sparse entries are rewritten before node-tar sees them; one it still skips stops the import.
   parser.on('ignoredEntry', (entry: ReadEntry) => {
     if (entry.type === 'SparseFile' && failure === undefined) extraction.add(entry, fail);
   });
   parser.on('entry', (entry: ReadEntry) => {
-    const sparseName = sparse === undefined ? undefined : sparse || entry.path;
+    const info = sparse;
     sparse = undefined;
     if (failure !== undefined) return void entry.resume();
-    extraction.add(entry, fail, sparseName);
+    extraction.add(entry, fail, info);
   });
   const zeros = zeroWatch();
   try {
-    await pipeline(input, zeros.tap, parser);
+    await pipeline(input, zeros.tap, gnuSparseToPax({ Header, Pax }), parser);
   } catch (err) {
     // node-tar calls a tar of nothing but end blocks unrecognised; GNU tar takes it as empty.
     const empty = extraction.count === 0 && zeros.emptyTar() && (err as { tarCode?: string }).tarCode === 'TAR_BAD_ARCHIVE';
