@@ -1,5 +1,6 @@
 import { assertNothingMountedUnder } from '../local/mounts.ts';
-import { removeVolumeTree, volumeLayout } from '../local/volume-fs.ts';
+import { volumeLayout } from '../local/volume-fs.ts';
+import { removeVolumeTree } from '../local/volume-teardown.ts';
 import { volumeEvent } from './events.ts';
 import { isLocalDriver } from './plugins.ts';
 import { backendByName } from './quota.ts';

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseLocalOptions } from '../local/options.ts';
-import { chownVolumeDirs, makeDataDir, makeVolumeDir, removeVolumeTree, volumeLayout } from '../local/volume-fs.ts';
+import { chownVolumeDirs, makeDataDir, makeVolumeDir, volumeLayout } from '../local/volume-fs.ts';
+import { removeVolumeTree } from '../local/volume-teardown.ts';
 import type { QuotaBackend, QuotaHandle } from '../quota/backend.ts';
 import { createPluginVolume } from './plugin-volume.ts';
 import { isLocalDriver } from './plugins.ts';

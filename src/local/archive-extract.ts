@@ -1,25 +1,16 @@
 import {
-  closeSync, constants, copyFileSync, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync,
-  renameSync, rmdirSync, symlinkSync, unlinkSync, writeSync, type Stats,
+  closeSync, constants, copyFileSync, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lutimesSync, mkdirSync, openSync, symlinkSync,
+  unlinkSync, type Stats,
 } from 'node:fs';
-import { posix } from 'node:path';
 import type { ReadEntry } from 'tar';
-import { VolError, errnoCode, isVolError } from '../core/errors.ts';
+import { errnoCode } from '../core/errors.ts';
+import { clear, entryError, lstatIfAny, metaOf, refused, renameInto, volumePath, writeAll, type EntryMeta } from './archive-entry.ts';
 import { SparseSink, type SparseInfo } from './archive-sparse.ts';
 import { DirWalker } from './archive-walk.ts';
 import { at, closeQuietly } from './volume-fs.ts';
 
 const { O_CREAT, O_EXCL, O_NOFOLLOW, O_WRONLY } = constants;
 const SET_ID_BITS = 0o6000;
-
-/** Owner, mode and times an entry carries, applied once its data is written. */
-interface EntryMeta {
-  uid?: number;
-  gid?: number;
-  mode: number;
-  atime?: Date;
-  mtime?: Date;
-}
 
 /** The owner every imported entry gets in a volume created with `uid=`/`gid=`. */
 export interface ImportOwner {
@@ -298,67 +289,5 @@ export class Extraction {
     fchmodSync(fd, meta.mode);
     if (meta.mtime) futimesSync(fd, meta.atime ?? meta.mtime, meta.mtime);
   }
-}
-
-/** Renames `tmp` in `fromFd` to `base` in `dirFd`, replacing a file or link there, or an empty directory. */
-function renameInto(fromFd: number, tmp: string, dirFd: number, base: string): void {
-  try {
-    renameSync(at(fromFd, tmp), at(dirFd, base));
-  } catch (err) {
-    // podman: removes a whole directory tree that an archive entry replaces; vol, like GNU tar
-    // and node-tar, replaces only an empty one and otherwise fails naming the entry.
-    if (errnoCode(err) !== 'EISDIR') throw err;
-    rmdirSync(at(dirFd, base));
-    renameSync(at(fromFd, tmp), at(dirFd, base));
-  }
-}
-
-/** Removes what is at `base` in `dirFd`, never following a link; a directory only when empty. */
-function clear(dirFd: number, base: string): void {
-  const st = lstatIfAny(at(dirFd, base));
-  if (!st) return;
-  if (st.isDirectory()) rmdirSync(at(dirFd, base));
-  else unlinkSync(at(dirFd, base));
-}
-
-/** The entry name relative to the volume root (`.` for the root); undefined when it leads out. */
-function volumePath(name: string): string | undefined {
-  // Absolute names are taken relative to the volume root, as tar does without -P.
-  const rel = posix.normalize(name.replace(/^\/+/, '') || '.').replace(/\/+$/, '');
-  return rel === '..' || rel.startsWith('../') ? undefined : rel || '.';
-}
-
-function refused(name: string, why: string): VolError {
-  return new VolError('INVALID_ARG', `refusing archive entry ${JSON.stringify(name)}: ${why}`);
-}
-
-function metaOf(entry: ReadEntry, defaultMode: number): EntryMeta {
-  return {
-    uid: entry.uid,
-    gid: entry.gid,
-    mode: entry.mode === undefined ? defaultMode : entry.mode & 0o7777,
-    atime: entry.atime,
-    mtime: entry.mtime,
-  };
-}
-
-function writeAll(fd: number, chunk: Buffer): number {
-  for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
-  return chunk.length;
-}
-
-function lstatIfAny(path: string): Stats | undefined {
-  try {
-    return lstatSync(path);
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
-function entryError(name: string, err: unknown): VolError {
-  if (isVolError(err)) return err;
-  const why = (err as Error).message.replace(/^[A-Z]+: /, '').replace(/'?\/proc\/self\/fd\/\d+\/?/g, "'");
-  return new VolError('IO_FAILED', `importing archive entry ${JSON.stringify(name)}: ${why}`, { cause: err });
 }
 

@@ -1,4 +1,4 @@
-import { closeSync, constants, fchmodSync, fchownSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fchownSync, lstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VolError, errnoCode } from '../core/errors.ts';
 
@@ -6,8 +6,6 @@ const { O_DIRECTORY, O_NOFOLLOW, O_RDONLY } = constants;
 /** Flags that open a directory and nothing else: a symlink in its place fails with ELOOP (libuv adds O_CLOEXEC). */
 const DIR_FLAGS = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-// How often one entry may change type under a removal before it gives up on it.
-const MAX_TRIES = 16;
 
 /**
  * The path of `name` inside the directory open as `fd` (or of the directory itself). The kernel
@@ -188,100 +186,8 @@ function withVolume(layout: VolumeLayout, dataToo: boolean, fn: (volFd: number, 
   }
 }
 
-/**
- * Deletes the volume directory and everything below it, descriptor by descriptor (as Go's
- * os.RemoveAll does with unlinkat): a symlink anywhere inside is unlinked, never followed, and a
- * directory on another mount stops the removal. A volume directory already gone is not an error;
- * one that is a symlink is refused. podman: a `_data` replaced by a link goes as a link, as there.
- */
-export function removeVolumeTree(layout: VolumeLayout): void {
-  const top = openVolumesDir(layout.volumesDir, layout.name);
-  let volFd: number | undefined;
-  try {
-    try {
-      volFd = openDirAt(top, layout.name);
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return;
-      throw refusal(layout.name, layout.volDir, err);
-    }
-    const mnt = mountIdOf(top);
-    if (mountIdOf(volFd) !== mnt) throw mountedAt(layout.name, layout.volDir);
-    for (const entry of readdirSync(at(volFd), { withFileTypes: true })) {
-      removeEntry(volFd, entry.name, mnt, layout.volDir, layout.name, entry.isDirectory());
-    }
-    closeSync(volFd);
-    volFd = undefined;
-    try {
-      rmdirSync(at(top, layout.name));
-    } catch (err) {
-      // Something appeared meanwhile: take the slow way, entry by entry.
-      if (errnoCode(err) !== 'ENOENT') removeEntry(top, layout.name, mnt, layout.volumesDir, layout.name);
-    }
-  } catch (err) {
-    throw err instanceof VolError ? err : ioError(`removing ${layout.volDir}`, err);
-  } finally {
-    closeQuietly(volFd);
-    closeSync(top);
-  }
-}
-
-/** Empties the directory open as `dirFd` (shown as `shown` in errors). */
-export function removeContents(dirFd: number, mnt: number, shown: string, volume: string): void {
-  for (const entry of readdirSync(at(dirFd), { withFileTypes: true })) {
-    removeEntry(dirFd, entry.name, mnt, shown, volume, entry.isDirectory());
-  }
-}
-
-/** Removes `name` below `dirFd` whatever it is now (file, link, directory tree), never following it. */
-function removeEntry(dirFd: number, name: string, mnt: number, shown: string, volume: string, isDir = true): void {
-  const path = at(dirFd, name);
-  for (let tries = 0; tries < MAX_TRIES; tries++) {
-    if (!isDir) {
-      try {
-        unlinkSync(path);
-        return;
-      } catch (err) {
-        const code = errnoCode(err);
-        if (code === 'ENOENT') return;
-        if (code !== 'EISDIR' && code !== 'EPERM') throw err;
-      }
-    }
-    isDir = false;
-    let fd: number;
-    try {
-      fd = openDirAt(dirFd, name);
-    } catch (err) {
-      const code = errnoCode(err);
-      if (code === 'ENOENT') return;
-      // Not a directory (any more): a link or file, unlinked on the next round.
-      if (code === 'ELOOP' || code === 'ENOTDIR') continue;
-      throw err;
-    }
-    try {
-      if (mountIdOf(fd) !== mnt) throw mountedAt(volume, join(shown, name));
-      removeContents(fd, mnt, join(shown, name), volume);
-    } finally {
-      closeSync(fd);
-    }
-    try {
-      // On btrfs this also deletes an (emptied) subvolume, such as a size-limited `_data`.
-      rmdirSync(path);
-      return;
-    } catch (err) {
-      const code = errnoCode(err);
-      if (code === 'ENOENT') return;
-      if (code === 'ENOTDIR') continue;
-      if (code === 'ENOTEMPTY' || code === 'EEXIST') {
-        isDir = true;
-        continue;
-      }
-      throw err;
-    }
-  }
-  throw new VolError('IO_FAILED', `removing volume ${volume}: ${join(shown, name)} kept changing while it was being removed`, { volume });
-}
-
-function refusal(volume: string | undefined, path: string, err: unknown, what = 'it'): VolError {
+/** The refusal for a layout path that is a symlink, not a directory, or cannot be opened. */
+export function refusal(volume: string | undefined, path: string, err: unknown, what = 'it'): VolError {
   const code = errnoCode(err);
   const why = code === 'ELOOP' ? 'is not a directory (it is a symbolic link)' : code === 'ENOTDIR' ? 'is not a directory' : code === 'ENOENT' ? 'does not exist' : (err as Error).message;
   const subject = volume === undefined ? '' : `volume ${volume}: `;
@@ -297,6 +203,7 @@ export function mountedAt(volume: string, path: string): VolError {
   return new VolError('IO_FAILED', `refusing volume ${volume}: another file system is mounted at ${path}`, { volume, hint: 'unmount it first' });
 }
 
-function ioError(what: string, err: unknown): VolError {
+/** An IO_FAILED error for `what`, with the errno message. */
+export function ioError(what: string, err: unknown): VolError {
   return new VolError('IO_FAILED', `${what}: ${(err as Error).message}`, { cause: err });
 }
