@@ -109,6 +109,7 @@ export function gnuSparseToPax(codec: TarCodec): Transform {
   let pass = 0;
   let pending: { header: Buffer; map: [number, number][]; realSize: number } | undefined;
   return new Transform({
+    highWaterMark: 1 << 20,
     transform(chunk: Buffer, _enc, cb: TransformCallback) {
       buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
       const out: Buffer[] = [];

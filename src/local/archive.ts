@@ -9,6 +9,9 @@ import { packTree } from './archive-pack.ts';
 import { gnuSparseToPax, sparseFromPax, type SparseInfo } from './archive-sparse.ts';
 import { at, closeQuietly, mountIdOf, openVolume, type VolumeLayout } from './volume-fs.ts';
 
+// Stages between the input and the parser buffer this much, so reading runs ahead of writing.
+const STREAM_HWM = 1 << 20;
+
 /**
  * node-tar, loaded on first use (through require: the bundled CLI runs as CommonJS, and tar ships
  * a CommonJS build), so commands other than export/import never pay for it at start-up.
@@ -96,6 +99,7 @@ function zeroWatch(): { tap: Transform; emptyTar(): boolean } {
   let bytes = 0;
   let nonZero = false;
   const tap = new Transform({
+    highWaterMark: STREAM_HWM,
     transform(chunk: Buffer, _enc, cb) {
       bytes += chunk.length;
       if (!nonZero && chunk.some((b) => b !== 0)) nonZero = true;
