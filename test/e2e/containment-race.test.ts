@@ -85,12 +85,17 @@ describe('containment while a racer swaps a directory with a symlink to a canary
   async function race(uid: number | undefined, op: (name: string) => Promise<void>, reuse?: string): Promise<void> {
     const { name, data } = prepare(uid, reuse);
     const racer = await startRacer(script, join(data, 'd'), join(data, 'l'), uid);
+    let failed: unknown;
     try {
       await op(name);
+    } catch (err) {
+      failed = err;
     } finally {
       swaps += await racer.stop();
     }
+    // The canary first: a command that failed may still have touched it.
     assert.deepEqual(snapshot(canary), canaryBefore, `the canary changed during a try on ${name}`);
+    if (failed) throw failed;
   }
 
   async function removed(name: string, args: string[]): Promise<void> {
