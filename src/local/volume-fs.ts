@@ -99,14 +99,8 @@ export function openVolume(layout: VolumeLayout, dataToo: boolean): { volFd: num
   const top = openVolumesDir(layout.volumesDir, layout.name);
   let volFd: number | undefined;
   try {
-    try {
-      volFd = openDirAt(top, layout.name);
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return undefined;
-      throw refusal(layout.name, layout.volDir, err);
-    }
-    if (mountIdOf(volFd) !== mountIdOf(top)) throw mountedAt(layout.name, layout.volDir);
-    if (!dataToo) return { volFd };
+    volFd = openVolumeDirIn(top, layout);
+    if (volFd === undefined || !dataToo) return volFd === undefined ? undefined : { volFd };
     try {
       return { volFd, dataFd: openDirAt(volFd, '_data') };
     } catch (err) {
@@ -118,6 +112,22 @@ export function openVolume(layout: VolumeLayout, dataToo: boolean): { volFd: num
   } finally {
     closeQuietly(top);
   }
+}
+
+/** Opens the volume directory below the open volumes directory `top` (refused as openVolume says); undefined when gone. */
+export function openVolumeDirIn(top: number, layout: VolumeLayout): number | undefined {
+  let volFd: number;
+  try {
+    volFd = openDirAt(top, layout.name);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    throw refusal(layout.name, layout.volDir, err);
+  }
+  if (mountIdOf(volFd) !== mountIdOf(top)) {
+    closeSync(volFd);
+    throw mountedAt(layout.name, layout.volDir);
+  }
+  return volFd;
 }
 
 /** Throws (changing nothing) when the volume directory is a symlink, not a directory, or another mount. */

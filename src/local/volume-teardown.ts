@@ -1,7 +1,7 @@
 import { closeSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { VolError, errnoCode } from '../core/errors.ts';
-import { at, closeQuietly, ioError, mountIdOf, mountedAt, openDirAt, openVolumesDir, refusal, type VolumeLayout } from './volume-fs.ts';
+import { at, closeQuietly, ioError, mountIdOf, mountedAt, openDirAt, openVolumeDirIn, openVolumesDir, type VolumeLayout } from './volume-fs.ts';
 
 // How often one entry may change type under a removal before it gives up on it.
 const MAX_TRIES = 16;
@@ -16,14 +16,9 @@ export function removeVolumeTree(layout: VolumeLayout): void {
   const top = openVolumesDir(layout.volumesDir, layout.name);
   let volFd: number | undefined;
   try {
-    try {
-      volFd = openDirAt(top, layout.name);
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return;
-      throw refusal(layout.name, layout.volDir, err);
-    }
+    volFd = openVolumeDirIn(top, layout);
+    if (volFd === undefined) return;
     const mnt = mountIdOf(top);
-    if (mountIdOf(volFd) !== mnt) throw mountedAt(layout.name, layout.volDir);
     for (const entry of readdirSync(at(volFd), { withFileTypes: true })) {
       removeEntry(volFd, entry.name, mnt, layout.volDir, layout.name, entry.isDirectory());
     }
