@@ -1,6 +1,6 @@
 import { lstatSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { makeDataDir, makeVolumeDir, chownVolumeDirs } from '../local/volume-dirs.ts';
+import { chownVolumeDirs, makeDataDir, makeVolumeDir, volumeLayout } from '../local/volume-fs.ts';
 import { mountVolumeFs } from '../local/mount.ts';
 import { mountPointsUnder } from '../local/mounts.ts';
 import type { CheckFinding } from './check-model.ts';
@@ -9,7 +9,7 @@ import { derivedDataPath, lostFoundDir } from './check-scan.ts';
 import { VolError, errnoCode } from './errors.ts';
 import { nowNs, volumeEvent, type VolumeEvent } from './events.ts';
 import { dropStaleHolders, isLive } from './holders.ts';
-import { volumeDir, type VolumeRecord } from './model.ts';
+import type { VolumeRecord } from './model.ts';
 import { MAX_NAME_LENGTH } from './names.ts';
 import { isLocalDriver } from './plugins.ts';
 import { backendByName } from './quota.ts';
@@ -89,25 +89,26 @@ async function reconcileCount(rt: Runtime, rec: VolumeRecord, event: VolumeEvent
 
 /** Makes the missing `_data` (and volume directory) of a ready volume again, empty, with its owner and limit. */
 async function remakeData(rt: Runtime, rec: VolumeRecord): Promise<void> {
-  const dir = volumeDir(rec);
+  // Paths from the layout: a row whose stored mountpoint disagrees is refused here.
+  const layout = volumeLayout(rt.config.volumesDir, rec);
   try {
-    lstatSync(rec.mountpoint);
+    lstatSync(layout.dataDir);
     return;
   } catch (err) {
     if (errnoCode(err) !== 'ENOENT') throw err;
   }
   try {
-    lstatSync(dir);
+    lstatSync(layout.volDir);
   } catch (err) {
     if (errnoCode(err) !== 'ENOENT') throw err;
-    makeVolumeDir(dir);
+    makeVolumeDir(layout);
   }
   const backend = rec.quota && rec.quota.backend !== 'tmpfs' ? backendByName(rt, rec.quota.backend) : undefined;
   if (backend) {
-    const handle = await backend.makeLimitedDir(rec.mountpoint, { size: rec.size, inodes: rec.inodes }, rec.quota?.id);
+    const handle = await backend.makeLimitedDir(layout.dataDir, { size: rec.size, inodes: rec.inodes }, rec.quota?.id);
     rt.store.setQuotaId(rec.name, handle.id);
-  } else makeDataDir(rec.mountpoint);
-  chownVolumeDirs(dir, { uid: rec.uid, gid: rec.gid });
+  } else makeDataDir(layout);
+  chownVolumeDirs(layout, rec.uid, rec.gid);
 }
 
 /** Moves an orphan directory (the top level only, never looking inside) to lost+found, beside a note saying where it came from. */

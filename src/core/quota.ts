@@ -21,7 +21,9 @@ export function wantsQuota(limits: QuotaLimits): boolean {
 /** The file system of the volume path, and the backend that enforces limits there (`type=tmpfs` volumes: tmpfs). */
 export function quotaTarget(rt: Runtime, type: string | undefined): { filesystem: string; backend?: QuotaBackend } {
   const filesystem = filesystemName(rt.config.volumesDir);
-  return { filesystem, backend: type?.toLowerCase() === 'tmpfs' ? new TmpfsQuota() : backendByName(rt, filesystem) };
+  if (type?.toLowerCase() === 'tmpfs') return { filesystem, backend: new TmpfsQuota() };
+  // A volume path that is itself on tmpfs limits nothing: only a tmpfs mounted per volume does.
+  return { filesystem, backend: filesystem === 'btrfs' || filesystem === 'xfs' ? backendByName(rt, filesystem) : undefined };
 }
 
 /** The backend a volume was created with, by its recorded name. */

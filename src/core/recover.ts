@@ -1,9 +1,10 @@
 import { assertNothingMountedUnder } from '../local/mounts.ts';
-import { removeTree } from '../local/volume-dirs.ts';
+import { volumeLayout } from '../local/volume-fs.ts';
+import { removeVolumeTree } from '../local/volume-teardown.ts';
 import { volumeEvent } from './events.ts';
 import { isLocalDriver } from './plugins.ts';
 import { backendByName } from './quota.ts';
-import { volumeDir, type VolumeRecord } from './model.ts';
+import type { VolumeRecord } from './model.ts';
 import type { Runtime } from './runtime.ts';
 
 /**
@@ -23,7 +24,7 @@ export async function settleTransient(rt: Runtime, rec: VolumeRecord): Promise<b
     rt.store.delete(rec.name, event);
     return rec.status === 'removing';
   }
-  assertNothingMountedUnder(volumeDir(rec), rec.name);
+  assertNothingMountedUnder(volumeLayout(rt.config.volumesDir, rec).volDir, rec.name);
   await removeVolumeFiles(rt, rec);
   rt.store.delete(rec.name, event);
   return rec.status === 'removing';
@@ -34,7 +35,7 @@ export async function settleTransient(rt: Runtime, rec: VolumeRecord): Promise<b
  * in between leaves the row, so a later call releases the quota (both steps are repeatable).
  */
 export async function removeVolumeFiles(rt: Runtime, rec: VolumeRecord): Promise<void> {
-  removeTree(volumeDir(rec));
+  removeVolumeTree(volumeLayout(rt.config.volumesDir, rec));
   // podman: a btrfs qgroup outlives its subvolume there unless destroyed; vol destroys it.
   if (rec.quota?.id !== undefined) await backendByName(rt, rec.quota.backend)?.release(rec.mountpoint, { id: rec.quota.id });
 }

@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { exportTree, importTree } from '../local/archive.ts';
+import { volumeLayout } from '../local/volume-fs.ts';
 import { VolError } from './errors.ts';
 import { volumeEvent } from './events.ts';
 import { noSuchVolume, resolveVolumeName } from './lookup.ts';
@@ -11,7 +12,7 @@ export async function exportVolume(rt: Runtime, typed: string, out: () => Writab
   const name = resolveVolumeName(rt, typed);
   await rt.locker.withLock(name, async () => {
     const rec = archivableVolume(rt, name, typed);
-    const skipped = await exportTree(rec.mountpoint, out());
+    const skipped = await exportTree(volumeLayout(rt.config.volumesDir, rec), out);
     for (const path of skipped) rt.log.warn(`export of volume ${name} leaves out ${path}: tar here holds files, directories and links only`);
     rt.store.appendEvent(volumeEvent(rec, 'export', skipped.length ? { skipped: skipped.length } : {}));
   });
@@ -22,7 +23,8 @@ export async function importVolume(rt: Runtime, typed: string, input: () => Read
   const name = resolveVolumeName(rt, typed);
   await rt.locker.withLock(name, async () => {
     const rec = archivableVolume(rt, name, typed);
-    const skipped = await importTree(rec.mountpoint, input());
+    const owner = rec.uid === undefined && rec.gid === undefined ? undefined : { uid: rec.uid ?? process.getuid?.() ?? 0, gid: rec.gid ?? process.getgid?.() ?? 0 };
+    const skipped = await importTree(volumeLayout(rt.config.volumesDir, rec), input(), owner, rec.quota !== undefined);
     for (const entry of skipped) rt.log.warn(`import into volume ${name} leaves out ${entry}: vol makes files, directories and links only`);
     rt.store.appendEvent(volumeEvent(rec, 'import', skipped.length ? { skipped: skipped.length } : {}));
   });

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseLocalOptions } from '../local/options.ts';
-import { chownVolumeDirs, makeDataDir, makeVolumeDir, removeTree } from '../local/volume-dirs.ts';
+import { chownVolumeDirs, makeDataDir, makeVolumeDir, volumeLayout } from '../local/volume-fs.ts';
+import { removeVolumeTree } from '../local/volume-teardown.ts';
 import type { QuotaBackend, QuotaHandle } from '../quota/backend.ts';
 import { createPluginVolume } from './plugin-volume.ts';
 import { isLocalDriver } from './plugins.ts';
 import { VolError } from './errors.ts';
-import { creationTime, volumeDir, type LocalDriverSettings, type VolumeCreateOptions, type VolumeRecord } from './model.ts';
+import { creationTime, type LocalDriverSettings, type VolumeCreateOptions, type VolumeRecord } from './model.ts';
 import { randomVolumeName, validateVolumeName } from './names.ts';
 import { takeName } from './take-name.ts';
 import { contentSource, quotaFor } from './volume-create-source.ts';
@@ -47,11 +48,11 @@ export async function createVolume(rt: Runtime, opts: VolumeCreateOptions): Prom
 }
 
 async function makeDirsOrUndo(rt: Runtime, rec: VolumeRecord, quota: QuotaBackend | undefined, source: string | undefined): Promise<void> {
-  const volDir = volumeDir(rec);
+  const layout = volumeLayout(rt.config.volumesDir, rec);
   let madeDir = false;
   let handle: QuotaHandle | undefined;
   try {
-    makeVolumeDir(volDir);
+    makeVolumeDir(layout);
     madeDir = true;
     if (quota) {
       handle = await quota.makeLimitedDir(rec.mountpoint, rec, rec.quota?.id, source);
@@ -59,16 +60,16 @@ async function makeDirsOrUndo(rt: Runtime, rec: VolumeRecord, quota: QuotaBacken
       if (handle.id !== rec.quota?.id) rt.store.setQuotaId(rec.name, handle.id);
       rec.quota = { backend: quota.name, id: handle.id };
     } else {
-      makeDataDir(rec.mountpoint);
+      makeDataDir(layout);
     }
-    chownVolumeDirs(volDir, { uid: rec.uid, gid: rec.gid });
+    chownVolumeDirs(layout, rec.uid, rec.gid);
     await rt.afterDiskWork?.();
     if (!rt.store.transition(rec.name, 'creating', 'ready', volumeEvent(rec, 'create'))) {
       throw new VolError('STATE_CONFLICT', `volume ${rec.name} changed while it was being created`, { volume: rec.name });
     }
   } catch (err) {
     // Undo in reverse order: directories, then the limit, then the row that reserved the name.
-    if (madeDir) removeTree(volDir);
+    if (madeDir) removeVolumeTree(layout);
     if (quota && handle) await quota.release(rec.mountpoint, handle).catch((e: unknown) => rt.log.warn(`releasing the quota of ${rec.name} failed`, { error: (e as Error).message }));
     rt.store.delete(rec.name);
     throw err;

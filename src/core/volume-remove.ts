@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assertNothingMountedUnder } from '../local/mounts.ts';
+import { checkVolumeDir, volumeLayout } from '../local/volume-fs.ts';
 import { isVolError } from './errors.ts';
 import { volumeEvent } from './events.ts';
 import { dropStaleHolders, inUseError } from './holders.ts';
-import { volumeDir, type VolumeRecord, type VolumeRmOptions, type VolumeRmReport } from './model.ts';
+import { type VolumeRecord, type VolumeRmOptions, type VolumeRmReport } from './model.ts';
 import { noVolumeWithName, resolveVolumeName } from './lookup.ts';
 import { removeVolumeFiles, settleTransient } from './recover.ts';
 import type { Runtime } from './runtime.ts';
@@ -61,10 +62,12 @@ export async function removeOne(rt: Runtime, name: string, opts: RemoveOneOption
         if (opts.quietIfGone) return undefined;
         throw noVolumeWithName(name);
       }
+      // Paths come from the layout; a row that disagrees is refused before anything is unmounted or deleted.
+      const layout = isLocalDriver(rec.driver) ? volumeLayout(rt.config.volumesDir, rec) : undefined;
       const holders = await dropStaleHolders(rt, rec, () => releaseMount(rt, rec));
       if (holders.length > 0 && opts.inUse === 'skip') return undefined;
       if (holders.length > 0 && opts.inUse === 'refuse') throw inUseError(name, holders);
-      if (!isLocalDriver(rec.driver)) {
+      if (!layout) {
         if (rec.status === 'ready') rt.store.transition(name, 'ready', 'removing');
         await removePluginVolumeOrRestore(rt, rec, opts.eventType);
         return { name };
@@ -72,7 +75,8 @@ export async function removeOne(rt: Runtime, name: string, opts: RemoveOneOption
       // podman: rm detaches a volume mounted with a plain `mount` whatever its count; forcing also releases holders.
       await detachVolume(rt, rec, holders);
       // Checked before the row changes or anything is deleted, so a refusal changes nothing.
-      assertNothingMountedUnder(volumeDir(rec), name);
+      assertNothingMountedUnder(layout.volDir, name);
+      checkVolumeDir(layout);
       if (rec.status === 'ready' && !rt.store.transition(name, 'ready', 'removing')) {
         throw noVolumeWithName(name);
       }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { VolError } from '../core/errors.ts';
 
 /** One line of /proc/self/mountinfo, its paths unescaped. */
@@ -42,6 +42,17 @@ export function listMountPoints(): string[] {
 /** The mounts sitting exactly at `path`, bottom first: more than one is a stack, the top hiding the rest. */
 export function mountsAt(path: string, table: readonly MountInfo[] = readMountTable()): MountInfo[] {
   return table.filter((m) => m.mountPoint === path);
+}
+
+/** True when a file system is mounted exactly at `path` (compared by its real path). */
+export function isMountPoint(path: string): boolean {
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch {
+    return false;
+  }
+  return listMountPoints().includes(real);
 }
 
 /** Mount points at or below `dir` (bind mounts of the same file system included). */

@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { VolError } from '../core/errors.ts';
 import type { LocalDriverSettings } from '../core/model.ts';
 import { parseSize, parseUint } from '../core/size.ts';
@@ -41,7 +42,7 @@ export function parseLocalOptions(raw: Record<string, string>): LocalDriverSetti
   if (out.noQuota && (out.size !== undefined || out.inodes !== undefined)) {
     throw invalid('volume options size and inodes cannot be used without quota');
   }
-  checkBindDevice(out);
+  checkDevice(out);
   return out;
 }
 
@@ -105,9 +106,13 @@ function applyLimit(key: string, val: string, out: LocalDriverSettings): void {
   }
 }
 
-function checkBindDevice(out: LocalDriverSettings): void {
-  if (out.type?.toLowerCase() !== 'bind') return;
+function checkDevice(out: LocalDriverSettings): void {
   const device = out.device ?? '';
+  // mount(8) would take such a device for an option (`-V` prints its version and mounts nothing).
+  if (device.startsWith('-')) throw invalid(`invalid volume option device for driver 'local': ${JSON.stringify(device)} must not begin with "-"`);
+  if (out.type?.toLowerCase() !== 'bind') return;
+  // A relative device would be resolved against the working directory of whoever mounts later.
+  if (device !== '' && !isAbsolute(device)) throw invalid(`invalid volume option device for driver 'local': a bind device must be an absolute path, not ${JSON.stringify(device)}`);
   try {
     statSync(device);
   } catch (err) {
