@@ -5,6 +5,7 @@ import { noSuchVolume } from './lookup.ts';
 import { backendForLimits, quotaTarget, wantsQuota } from './quota.ts';
 import type { Runtime } from './runtime.ts';
 import { readySnapshot, snapshotPath } from './volume-snapshot.ts';
+import { volumeLayout } from '../local/volume-fs.ts';
 
 /**
  * The backend a new local volume's data is made with: the one enforcing its limits, or (for an
@@ -38,7 +39,7 @@ export function contentSource(rt: Runtime, opts: VolumeCreateOptions, quota: Quo
     if (src?.status !== 'ready') throw noSuchVolume(opts.fromVolume!);
     // Only a subvolume can be snapshotted: a plain directory would need a copy, file by file.
     if (src.quota?.backend !== 'btrfs' || src.quota.id === undefined) throw new VolError('QUOTA_UNSUPPORTED', `volume ${src.name} cannot be cloned: its data is not a btrfs subvolume`, { volume: src.name });
-    path = src.mountpoint;
+    path = volumeLayout(rt.config.volumesDir, src).dataDir;
   }
   if (!quota?.snapshots) throw new VolError('QUOTA_UNSUPPORTED', 'a volume made as a copy needs the btrfs backend for its data');
   return path;

@@ -3,6 +3,7 @@ import { noSuchVolume } from './lookup.ts';
 import type { VolumeRecord } from './model.ts';
 import { backendByName } from './quota.ts';
 import type { Runtime } from './runtime.ts';
+import { volumeLayout } from '../local/volume-fs.ts';
 
 /**
  * Raises the size limit of volume `name` (exactly that name) to `size` bytes, under its lock; a
@@ -21,7 +22,7 @@ export async function expandVolume(rt: Runtime, name: string, size: number): Pro
         volume: name,
       });
     }
-    await backend.setLimit(rec.mountpoint, { id: rec.quota.id }, { size, inodes: rec.inodes });
+    await backend.setLimit(volumeLayout(rt.config.volumesDir, rec).dataDir, { id: rec.quota.id }, { size, inodes: rec.inodes });
     const options = withSizeOption(rec.options, size);
     rt.store.setLimit(name, size, options);
     return { ...rec, size, options };

@@ -2,6 +2,7 @@ import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { mountVolumeFs, unmountVolumeFs, type MountSpec } from '../local/mount.ts';
 import { mountsAt, readMountTable, type MountInfo } from '../local/mounts.ts';
+import { volumeLayout } from '../local/volume-fs.ts';
 import { tmpfsLimitOptions } from '../quota/tmpfs.ts';
 import { VolError } from './errors.ts';
 import { volumeEvent } from './events.ts';
@@ -170,5 +171,7 @@ export function mountSpec(rec: VolumeRecord): MountSpec {
 function readyVolume(rt: Runtime, name: string, typed: string): VolumeRecord {
   const rec = rt.store.get(name);
   if (rec?.status !== 'ready') throw noSuchVolume(typed);
+  // A local volume is mounted and unmounted only at its layout path, never where an edited row points.
+  if (isLocalDriver(rec.driver)) volumeLayout(rt.config.volumesDir, rec);
   return rec;
 }

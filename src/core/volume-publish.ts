@@ -7,6 +7,7 @@ import { createVolume } from './volume-create.ts';
 import { mountVolume, unmountVolume } from './volume-mount.ts';
 import { removeOne } from './volume-remove.ts';
 import type { Runtime } from './runtime.ts';
+import { volumeLayout } from '../local/volume-fs.ts';
 
 /** The label that marks a volume made for one publish (a CSI ephemeral inline volume). */
 export const EPHEMERAL_LABEL = 'vol.csi.ephemeral';
@@ -59,7 +60,7 @@ export async function publishVolume(rt: Runtime, name: string, target: string, o
   const madeTarget = makeTarget(target);
   await mountVolume(rt, name, { id: holder });
   try {
-    await bindMount(rec.mountpoint, target, flags.filter((f) => f !== 'rw'), name);
+    await bindMount(volumeLayout(rt.config.volumesDir, rec).dataDir, target, flags.filter((f) => f !== 'rw'), name);
   } catch (err) {
     await unmountVolume(rt, name, holder).catch((e: unknown) => rt.log.warn(`undoing the publish of ${name} failed`, { error: (e as Error).message }));
     if (madeTarget) rmdirSync(target);

@@ -9,6 +9,7 @@ import type { SnapshotRecord } from './model-snapshot.ts';
 import { validateVolumeName } from './names.ts';
 import { backendByName } from './quota.ts';
 import type { Runtime } from './runtime.ts';
+import { volumeLayout } from '../local/volume-fs.ts';
 
 /** Where snapshots live: `<root>/snapshots/<name>`, each a read-only btrfs subvolume. */
 export function snapshotsDir(rt: Runtime): string {
@@ -41,7 +42,7 @@ export async function createSnapshot(rt: Runtime, source: string, name: string):
     rt.store.snapshots.insertCreating(snap);
     try {
       mkdirSync(snapshotsDir(rt), { recursive: true, mode: 0o700 });
-      const handle = await snaps.snapshot(rec.mountpoint, path, true);
+      const handle = await snaps.snapshot(volumeLayout(rt.config.volumesDir, rec).dataDir, path, true);
       snap.quotaId = handle.id;
       // What the source holds is what a volume made from the snapshot starts with.
       const sourceId = rec.quota!.id!;
