@@ -151,6 +151,6 @@ describe('vol check', () => {
     assert.equal(r.stdout, 'data-missing|gone|make an empty _data, owned as the volume says\n');
     const bad = vol(root(), ['check', '--bogus']);
     assert.equal(bad.code, 125);
-    assert.match(bad.stderr, /^Error: unknown flag: --bogus\n$/);
+    assert.match(bad.stderr, /^Error: unknown flag: --bogus\. See 'vol check --help'\n$/);
   });
 });

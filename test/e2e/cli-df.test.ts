@@ -73,7 +73,7 @@ describe('vol df', () => {
       'Local Volumes space usage:', '', 'VOLUME NAME  LINKS       SIZE        SOURCE', 'a            0           3.345kB     walk', 'b            0           0B          walk', 'held         1           500B        walk', '',
     ].join('\n'));
     assertOk(vol(root(), ['df', '--format', '{{.Total}} {{.Active}} {{.RawReclaimable}}']), '3 1 3345\n');
-    assertOk(vol(root(), ['df', '-v', '--format', 'table {{.VolumeName}}\\t{{.Source}}']), 'VOLUMENAME\tSOURCE\na\twalk\nb\twalk\nheld\twalk\n');
+    assertOk(vol(root(), ['df', '-v', '--format', 'table {{.VolumeName}}\\t{{.Source}}']), 'VOLUME NAME  SOURCE\na            walk\nb            walk\nheld         walk\n');
   });
 
   test('an empty root reports zeros and is not created', () => {
