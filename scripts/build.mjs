@@ -52,6 +52,9 @@ await build({
 copyFileSync('proto/csi.proto', 'dist/csi.proto');
 
 // Run `vol ls` once on a throw-away root to save V8's code cache for the bundle (bin/vol loads it).
+// The old cache goes first: V8 checks only the source's length, so a cache of an earlier bundle of
+// the same length (a new commit id is all that changed) would be accepted and run the wrong code.
+rmSync('dist/vol.cjs.cache', { force: true });
 const root = mkdtempSync(join(tmpdir(), 'vol-build-'));
 try {
   const run = spawnSync(process.execPath, ['bin/vol', '--root', root, 'ls'], { env: { ...process.env, VOL_WRITE_CODE_CACHE: '1' }, stdio: 'inherit' });
