@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, rmdirSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errnoCode } from '../core/errors.ts';
 
@@ -59,7 +59,10 @@ export function ownerAlive(o: LockOwner): boolean {
 export function writeOwner(lockDir: string): void {
   // proper-lockfile treats any change of the directory's mtime but its own as a lost lock: put it back.
   const { mtime } = statSync(lockDir);
-  writeFileSync(join(lockDir, OWNER_FILE), JSON.stringify(selfOwner()), { mode: 0o600 });
+  // Written aside and renamed in, so a reader sees no record or a whole one, never half of it.
+  const tmp = join(lockDir, `${OWNER_FILE}.${process.pid}.tmp`);
+  writeFileSync(tmp, JSON.stringify(selfOwner()), { mode: 0o600 });
+  renameSync(tmp, join(lockDir, OWNER_FILE));
   utimesSync(lockDir, mtime, mtime);
 }
 
@@ -76,10 +79,20 @@ export function readOwner(lockDir: string): LockOwner | undefined {
 
 /** Removes this process's owner record before the lock directory itself goes. */
 export function clearOwner(lockDir: string): void {
+  let names: string[];
   try {
-    unlinkSync(join(lockDir, OWNER_FILE));
+    names = readdirSync(lockDir);
   } catch (err) {
-    if (errnoCode(err) !== 'ENOENT') throw err;
+    if (errnoCode(err) === 'ENOENT') return;
+    throw err;
+  }
+  // A record half-written by a killed owner is cleared too, so the lock directory can be removed.
+  for (const name of names.filter((n) => n === OWNER_FILE || (n.startsWith(`${OWNER_FILE}.`) && n.endsWith('.tmp')))) {
+    try {
+      unlinkSync(join(lockDir, name));
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+    }
   }
 }
 
