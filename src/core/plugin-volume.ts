@@ -3,7 +3,6 @@ import { parseUint } from './size.ts';
 import { nowNs, volumeEvent } from './events.ts';
 import { VolError, isVolError } from './errors.ts';
 import { creationTime, type VolumeCreateOptions, type VolumeRecord } from './model.ts';
-import { pluginClient } from './plugins.ts';
 import type { Runtime } from './runtime.ts';
 import type { VolumeCreateReport } from './volume-create.ts';
 import { takeName } from './take-name.ts';
@@ -14,7 +13,7 @@ import { takeName } from './take-name.ts';
  * reserved in the database first, as for local volumes.
  */
 export async function createPluginVolume(rt: Runtime, opts: VolumeCreateOptions & { name: string; driver: string }): Promise<VolumeCreateReport> {
-  const client = pluginClient(rt, opts.driver);
+  const client = rt.plugins.client(opts.driver);
   const { options, timeout } = splitTimeout(opts.options ?? {});
   return rt.locker.withLock(opts.name, async () => {
     const existing = await takeName(rt, opts.name, opts.ignoreIfExists);
@@ -54,7 +53,7 @@ export async function createPluginVolume(rt: Runtime, opts: VolumeCreateOptions 
 export async function removePluginVolume(rt: Runtime, rec: VolumeRecord, eventType: 'remove' | 'prune'): Promise<void> {
   let client;
   try {
-    client = pluginClient(rt, rec.driver);
+    client = rt.plugins.client(rec.driver);
     if (rec.mountCount > 0) await client.unmount(rec.name, PSEUDO_MOUNT_ID, rec.pluginTimeout);
     if (await client.get(rec.name, rec.pluginTimeout)) await client.remove(rec.name, rec.pluginTimeout);
   } catch (err) {
@@ -71,12 +70,12 @@ export async function removePluginVolume(rt: Runtime, rec: VolumeRecord, eventTy
 
 /** Mounts a plugin volume through its plugin; returns the path the plugin gave. */
 export async function mountPluginVolume(rt: Runtime, rec: VolumeRecord): Promise<string> {
-  return pluginClient(rt, rec.driver).mount(rec.name, PSEUDO_MOUNT_ID, rec.pluginTimeout);
+  return rt.plugins.client(rec.driver).mount(rec.name, PSEUDO_MOUNT_ID, rec.pluginTimeout);
 }
 
 /** Unmounts a plugin volume through its plugin. */
 export async function unmountPluginVolume(rt: Runtime, rec: VolumeRecord): Promise<void> {
-  await pluginClient(rt, rec.driver).unmount(rec.name, PSEUDO_MOUNT_ID, rec.pluginTimeout);
+  await rt.plugins.client(rec.driver).unmount(rec.name, PSEUDO_MOUNT_ID, rec.pluginTimeout);
 }
 
 /** Takes `timeout=N` out of `o=`; it sets the per-volume plugin timeout and is never sent. */

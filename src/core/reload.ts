@@ -4,7 +4,6 @@ import type { VolumeRecord } from './model.ts';
 import { isLive } from './holders.ts';
 import { validateVolumeName } from './names.ts';
 import type { PluginVolume } from '../plugin/client.ts';
-import { pluginClient } from './plugins.ts';
 import type { Runtime } from './runtime.ts';
 
 /** What reload did: volumes added and forgotten, and every error on the way. */
@@ -23,7 +22,7 @@ export async function reloadPlugins(rt: Runtime): Promise<ReloadReport> {
   const report: ReloadReport = { added: [], removed: [], errors: [] };
   const drivers = Object.keys(rt.config.plugins).sort();
   // All plugins are asked at once: a hung one costs one timeout.
-  const listings = await Promise.allSettled(drivers.map((d) => pluginClient(rt, d).list()));
+  const listings = await Promise.allSettled(drivers.map((d) => rt.plugins.client(d).list()));
   for (const [i, driver] of drivers.entries()) {
     const listing = listings[i]!;
     if (listing.status === 'rejected') {

@@ -38,7 +38,7 @@ export async function createSnapshot(rt: Runtime, source: string, name: string):
     if (rec?.status !== 'ready') throw noSuchVolume(source);
     const snaps = snapshotBackend(rt, rec);
     const path = snapshotPath(rt, name);
-    const snap: SnapshotRecord = { name, source, path, createdAt: Date.now(), size: 0, status: 'creating' };
+    const snap: SnapshotRecord = { name, source, path, createdAt: rt.now(), size: 0, status: 'creating' };
     rt.store.snapshots.insertCreating(snap);
     try {
       mkdirSync(snapshotsDir(rt), { recursive: true, mode: 0o700 });
