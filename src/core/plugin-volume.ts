@@ -1,10 +1,9 @@
 import { PSEUDO_MOUNT_ID } from '../plugin/client.ts';
-import { parseUint } from './size.ts';
+import { parseUint } from '../local/size.ts';
 import { nowNs, volumeEvent } from './events.ts';
 import { VolError, isVolError } from './errors.ts';
-import { creationTime, type VolumeCreateOptions, type VolumeRecord } from './model.ts';
+import { creationTime, type VolumeCreateOptions, type VolumeCreateReport, type VolumeRecord } from './model.ts';
 import type { Runtime } from './runtime.ts';
-import type { VolumeCreateReport } from './volume-create.ts';
 import { takeName } from './take-name.ts';
 
 /**

@@ -8,7 +8,7 @@ import { execTool } from '../quota/exec.ts';
 import { TmpfsQuota } from '../quota/tmpfs.ts';
 import { XfsQuota } from '../quota/xfs.ts';
 import { VolError } from './errors.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from './model.ts';
 
 /** The quota backends of one process, by the name a volume records (`tmpfs`, `btrfs`, `xfs`). */
 export interface QuotaBackends {

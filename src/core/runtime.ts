@@ -7,7 +7,7 @@ import type { VolumeLocker } from '../lock/volume-lock.ts';
 import { openSqliteStore } from '../state/sqlite-store.ts';
 import type { VolumeStore } from '../state/store.ts';
 import { VolError, errnoCode } from './errors.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from './model.ts';
 import { pluginClients, quotaBackends, type PluginClients, type QuotaBackends } from './runtime-parts.ts';
 
 /** The wired leaves the engine works with; tests may build one with other parts. */

@@ -1,4 +1,4 @@
-import type { Logger } from '../core/log.ts';
+import type { Logger } from '../core/model.ts';
 
 /** The limits a volume asks for. */
 export interface QuotaLimits {

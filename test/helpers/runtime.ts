@@ -1,7 +1,7 @@
 import { resolveConfig } from '../../src/config/config.ts';
 import { Engine } from '../../src/core/engine.ts';
 import { openRuntime, type Runtime, type RuntimeParts } from '../../src/core/runtime.ts';
-import { silentLogger } from '../../src/core/log.ts';
+import { silentLogger } from '../../src/core/model.ts';
 import { makeTemp, removeTemp } from './vol.ts';
 
 /** A real runtime (SQLite file, file locks) over a fresh temp root. */

@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { isVolError } from '../../src/core/errors.ts';
-import type { Logger } from '../../src/core/log.ts';
+import type { Logger } from '../../src/core/model.ts';
 import type { Exec, QuotaContext } from '../../src/quota/backend.ts';
 import { XfsQuota } from '../../src/quota/xfs.ts';
 import { makeTemp, removeTemp } from '../helpers/vol.ts';
