@@ -34,7 +34,7 @@ export async function createPluginVolume(rt: Runtime, opts: VolumeCreateOptions 
       // podman: any Get failure means "absent" there, so a timed-out Get leads to a Create; vol
       // creates only on a definite "no such volume" and fails on everything else.
       if (!(await client.get(rec.name, timeout))) await client.create(rec.name, options, timeout);
-      rt.store.transition(rec.name, 'creating', 'ready', volumeEvent(rec, 'create'));
+      if (!rt.store.transition(rec.name, 'creating', 'ready', volumeEvent(rec, 'create'))) throw lostRow(rec.name);
     } catch (err) {
       rt.store.delete(rec.name);
       throw err;
@@ -99,4 +99,9 @@ function splitTimeout(raw: Record<string, string>): { options: Record<string, st
     if (kept.length > 0) options[key] = kept.join(',');
   }
   return timeout === undefined ? { options } : { options, timeout };
+}
+
+/** The error for a row that changed under the volume lock: only a process ignoring the lock can do that. */
+export function lostRow(name: string): VolError {
+  return new VolError('STATE_CONFLICT', `volume ${name} changed in the database while vol held its lock`, { volume: name });
 }

@@ -10,7 +10,6 @@ export interface QuotaLimits {
 /** What quota accounting says a volume uses, read without walking its files. */
 export interface QuotaUsage {
   usedBytes?: number;
-  usedInodes?: number;
 }
 
 /** What the backend recorded for one volume (stored in the database, handed back on release). */
