@@ -67,6 +67,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     args = normalizeArgv(argv);
     await program.parseAsync(args, { from: 'user' });
+    // A handler that returns without handing over its result is a bug, never a silent exit 0.
+    if (command !== '' && result === undefined) throw new Error(`vol ${command} finished without a result`);
     if (result?.confirm) {
       await io.stdout(captured.out + result.stdout + result.confirm.prompt);
       captured.out = '';

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { clipMessage } from '../core/errors.ts';
-import type { Logger } from '../core/log.ts';
+import type { Logger } from '../core/model.ts';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from './config.ts';
 
 type PinoLogger = Record<LogLevel, (fields: Record<string, unknown>, msg: string) => void>;

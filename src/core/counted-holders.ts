@@ -6,8 +6,6 @@ import { mountVolume, unmountVolume } from './volume-mount.ts';
 // Each further mount by the same caller is one more holder row, `ID#2`, `ID#3`...
 const REF_SEP = '#';
 
-const queues = new WeakMap<Runtime, Map<string, Promise<unknown>>>();
-
 /** True when `id` may name a caller of the plugin protocol (no separator, no control characters, at most 256 characters). */
 export function isCallerId(id: string): boolean {
   return id.length > 0 && id.length <= 256 && !id.includes(REF_SEP) && !/[\x00-\x1f\x7f]/.test(id);
@@ -57,8 +55,7 @@ function checkId(id: string): void {
  * read before the volume lock is taken, so two calls must not pick the same one.
  */
 function serialized<T>(rt: Runtime, name: string, fn: () => Promise<T>): Promise<T> {
-  let byName = queues.get(rt);
-  if (!byName) queues.set(rt, (byName = new Map()));
+  const byName = rt.holderQueues;
   const prev = byName.get(name) ?? Promise.resolve();
   const run = prev.then(fn, fn);
   const settled = run.catch(() => undefined);

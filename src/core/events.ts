@@ -1,24 +1,7 @@
-import type { VolumeRecord } from './model.ts';
+import type { VolumeEvent, VolumeEventType, VolumeRecord } from './model.ts';
 
-/** Kinds of volume events. */
-export const EVENT_TYPES = ['create', 'remove', 'mount', 'unmount', 'prune', 'reload', 'import', 'export', 'repair'] as const;
-/** One of EVENT_TYPES. */
-export type VolumeEventType = (typeof EVENT_TYPES)[number];
-
-/** A durable record of one thing that happened to a volume. */
-export interface VolumeEvent {
-  /** Store-assigned, increasing; absent before the event is written. */
-  id?: number;
-  /** Nanoseconds since the epoch. */
-  timeNs: bigint;
-  type: VolumeEventType;
-  volume: string;
-  driver: string;
-  uid: number;
-  pid: number;
-  /** Labels at the time, holder, plugin, and what else explains the event. */
-  attributes: Record<string, unknown>;
-}
+// The event vocabulary lives in model.ts; these names stay importable from here for existing callers.
+export type { VolumeEvent, VolumeEventType } from './model.ts';
 
 const origin = { wallMs: BigInt(Date.now()), mono: process.hrtime.bigint() };
 

@@ -167,3 +167,60 @@ export function rfc3339Nano(ms: number, subMsNs: number): string {
   while (end > 0 && frac.charCodeAt(end - 1) === 48) end--;
   return iso.slice(0, 19) + (end > 0 ? '.' + frac.slice(0, end) : '') + 'Z';
 }
+
+/** Result of create: the volume, and whether `--ignore` found it already there. */
+export interface VolumeCreateReport {
+  volume: VolumeRecord;
+  existed: boolean;
+}
+
+/** Kinds of volume events. */
+export const EVENT_TYPES = ['create', 'remove', 'mount', 'unmount', 'prune', 'reload', 'import', 'export', 'repair'] as const;
+/** One of EVENT_TYPES. */
+export type VolumeEventType = (typeof EVENT_TYPES)[number];
+
+/** A durable record of one thing that happened to a volume. */
+export interface VolumeEvent {
+  /** Store-assigned, increasing; absent before the event is written. */
+  id?: number;
+  /** Nanoseconds since the epoch. */
+  timeNs: bigint;
+  type: VolumeEventType;
+  volume: string;
+  driver: string;
+  uid: number;
+  pid: number;
+  /** Labels at the time, holder, plugin, and what else explains the event. */
+  attributes: Record<string, unknown>;
+}
+
+/** Lifecycle status of a snapshot row; only `ready` snapshots are listed. */
+export type SnapshotStatus = 'creating' | 'ready' | 'removing';
+
+/** A read-only snapshot of a volume's data, as the state store records it. */
+export interface SnapshotRecord {
+  /** The CSI snapshot name, also its id. */
+  name: string;
+  /** The volume it was taken of (which may have been removed since). */
+  source: string;
+  /** Absolute path of the read-only subvolume. */
+  path: string;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+  /** Bytes the source held when the snapshot was taken. */
+  size: number;
+  status: SnapshotStatus;
+  /** The btrfs qgroup of the snapshot subvolume, destroyed with it. */
+  quotaId?: string;
+}
+
+/** Diagnostics on stderr (`--log-level`); the record of what happened is not kept here. */
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** A logger that drops everything (unit tests, embedding). */
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

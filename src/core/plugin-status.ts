@@ -1,5 +1,5 @@
 import type { VolumeRecord } from './model.ts';
-import { isLocalDriver, pluginClient } from './plugins.ts';
+import { isLocalDriver } from './plugins.ts';
 import type { Runtime } from './runtime.ts';
 
 /** Plugin `Status` per volume name, and warnings for plugins that could not be asked. */
@@ -33,7 +33,7 @@ const GET_CONCURRENCY = 16;
 async function viaList(rt: Runtime, driver: string, vols: VolumeRecord[], report: PluginStatusReport): Promise<void> {
   let listed: Map<string, Record<string, unknown> | undefined>;
   try {
-    listed = new Map((await pluginClient(rt, driver).list()).map((v) => [v.Name, v.Status]));
+    listed = new Map((await rt.plugins.client(driver).list()).map((v) => [v.Name, v.Status]));
   } catch (err) {
     return unreachable(vols, err, report);
   }
@@ -58,7 +58,7 @@ async function viaGet(rt: Runtime, driver: string, vols: VolumeRecord[], report:
         continue;
       }
       try {
-        const got = await pluginClient(rt, driver).get(v.name, v.pluginTimeout);
+        const got = await rt.plugins.client(driver).get(v.name, v.pluginTimeout);
         report.status.set(v.name, got ? (got.Status ?? {}) : { Error: `plugin ${driver} does not have this volume` });
       } catch (err) {
         failure ??= err as Error;

@@ -1,11 +1,9 @@
 import { PSEUDO_MOUNT_ID } from '../plugin/client.ts';
-import { parseUint } from './size.ts';
+import { parseUint } from '../local/size.ts';
 import { nowNs, volumeEvent } from './events.ts';
 import { VolError, isVolError } from './errors.ts';
-import { creationTime, type VolumeCreateOptions, type VolumeRecord } from './model.ts';
-import { pluginClient } from './plugins.ts';
+import { creationTime, type VolumeCreateOptions, type VolumeCreateReport, type VolumeRecord } from './model.ts';
 import type { Runtime } from './runtime.ts';
-import type { VolumeCreateReport } from './volume-create.ts';
 import { takeName } from './take-name.ts';
 
 /**
@@ -14,7 +12,7 @@ import { takeName } from './take-name.ts';
  * reserved in the database first, as for local volumes.
  */
 export async function createPluginVolume(rt: Runtime, opts: VolumeCreateOptions & { name: string; driver: string }): Promise<VolumeCreateReport> {
-  const client = pluginClient(rt, opts.driver);
+  const client = rt.plugins.client(opts.driver);
   const { options, timeout } = splitTimeout(opts.options ?? {});
   return rt.locker.withLock(opts.name, async () => {
     const existing = await takeName(rt, opts.name, opts.ignoreIfExists);
@@ -36,7 +34,7 @@ export async function createPluginVolume(rt: Runtime, opts: VolumeCreateOptions 
       // podman: any Get failure means "absent" there, so a timed-out Get leads to a Create; vol
       // creates only on a definite "no such volume" and fails on everything else.
       if (!(await client.get(rec.name, timeout))) await client.create(rec.name, options, timeout);
-      rt.store.transition(rec.name, 'creating', 'ready', volumeEvent(rec, 'create'));
+      if (!rt.store.transition(rec.name, 'creating', 'ready', volumeEvent(rec, 'create'))) throw lostRow(rec.name);
     } catch (err) {
       rt.store.delete(rec.name);
       throw err;
@@ -54,7 +52,7 @@ export async function createPluginVolume(rt: Runtime, opts: VolumeCreateOptions 
 export async function removePluginVolume(rt: Runtime, rec: VolumeRecord, eventType: 'remove' | 'prune'): Promise<void> {
   let client;
   try {
-    client = pluginClient(rt, rec.driver);
+    client = rt.plugins.client(rec.driver);
     if (rec.mountCount > 0) await client.unmount(rec.name, PSEUDO_MOUNT_ID, rec.pluginTimeout);
     if (await client.get(rec.name, rec.pluginTimeout)) await client.remove(rec.name, rec.pluginTimeout);
   } catch (err) {
@@ -71,12 +69,12 @@ export async function removePluginVolume(rt: Runtime, rec: VolumeRecord, eventTy
 
 /** Mounts a plugin volume through its plugin; returns the path the plugin gave. */
 export async function mountPluginVolume(rt: Runtime, rec: VolumeRecord): Promise<string> {
-  return pluginClient(rt, rec.driver).mount(rec.name, PSEUDO_MOUNT_ID, rec.pluginTimeout);
+  return rt.plugins.client(rec.driver).mount(rec.name, PSEUDO_MOUNT_ID, rec.pluginTimeout);
 }
 
 /** Unmounts a plugin volume through its plugin. */
 export async function unmountPluginVolume(rt: Runtime, rec: VolumeRecord): Promise<void> {
-  await pluginClient(rt, rec.driver).unmount(rec.name, PSEUDO_MOUNT_ID, rec.pluginTimeout);
+  await rt.plugins.client(rec.driver).unmount(rec.name, PSEUDO_MOUNT_ID, rec.pluginTimeout);
 }
 
 /** Takes `timeout=N` out of `o=`; it sets the per-volume plugin timeout and is never sent. */
@@ -101,4 +99,9 @@ function splitTimeout(raw: Record<string, string>): { options: Record<string, st
     if (kept.length > 0) options[key] = kept.join(',');
   }
   return timeout === undefined ? { options } : { options, timeout };
+}
+
+/** The error for a row that changed under the volume lock: only a process ignoring the lock can do that. */
+export function lostRow(name: string): VolError {
+  return new VolError('STATE_CONFLICT', `volume ${name} changed in the database while vol held its lock`, { volume: name });
 }

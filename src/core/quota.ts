@@ -1,11 +1,5 @@
-import { realpathSync } from 'node:fs';
-import { mountPointOf } from '../local/mounts.ts';
 import type { QuotaBackend, QuotaLimits, QuotaUsage } from '../quota/backend.ts';
-import { BtrfsQuota } from '../quota/btrfs.ts';
-import { execTool } from '../quota/exec.ts';
 import { filesystemName } from '../quota/filesystem.ts';
-import { TmpfsQuota } from '../quota/tmpfs.ts';
-import { XfsQuota } from '../quota/xfs.ts';
 import { VolError } from './errors.ts';
 import { toInspect, type VolumeInspect, type VolumeQuotaInfo, type VolumeRecord } from './model.ts';
 import type { Runtime } from './runtime.ts';
@@ -21,17 +15,14 @@ export function wantsQuota(limits: QuotaLimits): boolean {
 /** The file system of the volume path, and the backend that enforces limits there (`type=tmpfs` volumes: tmpfs). */
 export function quotaTarget(rt: Runtime, type: string | undefined): { filesystem: string; backend?: QuotaBackend } {
   const filesystem = filesystemName(rt.config.volumesDir);
-  if (type?.toLowerCase() === 'tmpfs') return { filesystem, backend: new TmpfsQuota() };
+  if (type?.toLowerCase() === 'tmpfs') return { filesystem, backend: rt.quota.byName('tmpfs') };
   // A volume path that is itself on tmpfs limits nothing: only a tmpfs mounted per volume does.
   return { filesystem, backend: filesystem === 'btrfs' || filesystem === 'xfs' ? backendByName(rt, filesystem) : undefined };
 }
 
 /** The backend a volume was created with, by its recorded name. */
 export function backendByName(rt: Runtime, name: string): QuotaBackend | undefined {
-  if (name === 'tmpfs') return new TmpfsQuota();
-  if (name !== 'btrfs' && name !== 'xfs') return undefined;
-  const ctx = { mountPoint: mountPointOf(realpathSync(rt.config.volumesDir)), exec: execTool, log: rt.log };
-  return name === 'btrfs' ? new BtrfsQuota(ctx) : new XfsQuota(ctx);
+  return rt.quota.byName(name);
 }
 
 /** Picks and checks the backend for new limits; throws QUOTA_UNSUPPORTED naming the file system. */

@@ -3,8 +3,8 @@ import { volumeEvent } from './events.ts';
 import type { VolumeRecord } from './model.ts';
 import { isLive } from './holders.ts';
 import { validateVolumeName } from './names.ts';
+import { lostRow } from './plugin-volume.ts';
 import type { PluginVolume } from '../plugin/client.ts';
-import { pluginClient } from './plugins.ts';
 import type { Runtime } from './runtime.ts';
 
 /** What reload did: volumes added and forgotten, and every error on the way. */
@@ -23,7 +23,7 @@ export async function reloadPlugins(rt: Runtime): Promise<ReloadReport> {
   const report: ReloadReport = { added: [], removed: [], errors: [] };
   const drivers = Object.keys(rt.config.plugins).sort();
   // All plugins are asked at once: a hung one costs one timeout.
-  const listings = await Promise.allSettled(drivers.map((d) => pluginClient(rt, d).list()));
+  const listings = await Promise.allSettled(drivers.map((d) => rt.plugins.client(d).list()));
   for (const [i, driver] of drivers.entries()) {
     const listing = listings[i]!;
     if (listing.status === 'rejected') {
@@ -48,9 +48,9 @@ async function addListed(rt: Runtime, driver: string, listed: PluginVolume[], re
           // podman: silently skipped there; a name clash is something the user should hear about.
           throw new VolError('VOLUME_EXISTS', `plugin ${driver} has a volume ${name}, but vol already has a ${existing.driver} volume of that name: not imported`, { volume: name });
         }
-        const rec: VolumeRecord = { name, driver, mountpoint: '', createdAt: Date.now(), labels: {}, options: {}, noQuota: false, status: 'creating', mountCount: 0 };
+        const rec: VolumeRecord = { name, driver, mountpoint: '', createdAt: rt.now(), labels: {}, options: {}, noQuota: false, status: 'creating', mountCount: 0 };
         rt.store.insertCreating(rec);
-        rt.store.transition(name, 'creating', 'ready', volumeEvent(rec, 'reload', { action: 'added' }));
+        if (!rt.store.transition(name, 'creating', 'ready', volumeEvent(rec, 'reload', { action: 'added' }))) throw lostRow(name);
         report.added.push(name);
       });
     } catch (err) {

@@ -7,7 +7,8 @@ import type { VolumeLocker } from '../lock/volume-lock.ts';
 import { openSqliteStore } from '../state/sqlite-store.ts';
 import type { VolumeStore } from '../state/store.ts';
 import { VolError, errnoCode } from './errors.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from './model.ts';
+import { pluginClients, quotaBackends, type PluginClients, type QuotaBackends } from './runtime-parts.ts';
 
 /** The wired leaves the engine works with; tests may build one with other parts. */
 export interface Runtime {
@@ -15,6 +16,14 @@ export interface Runtime {
   store: VolumeStore;
   locker: VolumeLocker;
   log: Logger;
+  /** The quota backends, one instance per backend for the life of the runtime. */
+  quota: QuotaBackends;
+  /** The plugin clients with their activation cache. */
+  plugins: PluginClients;
+  /** Per volume name, the tail of the counted mount/unmount calls queued in this process. */
+  holderQueues: Map<string, Promise<unknown>>;
+  /** The wall clock in milliseconds, for the times vol records. */
+  now: () => number;
   /** Called at the one point of create where a crash leaves the most to undo (tests use it). */
   afterDiskWork?: () => Promise<void>;
   close(): void;
@@ -26,13 +35,16 @@ export interface RuntimeMode {
   readOnly: boolean;
 }
 
-/** Builds the concrete runtime: SQLite store at `<root>/vol.db` and file locks under `<root>/locks`. */
-export function openRuntime(config: VolConfig, mode: RuntimeMode): Runtime {
+/** Parts a caller may hand in instead of the real ones (tests pass fakes). */
+export type RuntimeParts = Partial<Pick<Runtime, 'log' | 'quota' | 'plugins' | 'now'>>;
+
+/** Builds the concrete runtime: SQLite store at `<root>/vol.db`, file locks under `<root>/locks`, quota backends and plugin clients. */
+export function openRuntime(config: VolConfig, mode: RuntimeMode, parts: RuntimeParts = {}): Runtime {
   const dbFile = join(config.root, 'vol.db');
   const rootExists = checkRoot(config.root, mode.readOnly);
   const exists = rootExists && checkDatabase(dbFile);
   if (!mode.readOnly) prepareRoot(config);
-  const log = createStderrLogger(config.logLevel, config.logFormat);
+  const log = parts.log ?? createStderrLogger(config.logLevel, config.logFormat);
   for (const w of config.warnings) log.warn(w);
   const store = openSqliteStore(exists || !mode.readOnly ? dbFile : undefined, { eventsMax: config.eventsMax });
   return {
@@ -40,6 +52,10 @@ export function openRuntime(config: VolConfig, mode: RuntimeMode): Runtime {
     store,
     locker: new FileLocker(join(config.root, 'locks'), config.lockTiming, log),
     log,
+    quota: parts.quota ?? quotaBackends(config.volumesDir, log),
+    plugins: parts.plugins ?? pluginClients(config),
+    holderQueues: new Map(),
+    now: parts.now ?? Date.now,
     afterDiskWork: testDelayFromEnv(),
     close: () => store.close(),
   };

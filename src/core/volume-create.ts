@@ -7,18 +7,12 @@ import type { QuotaBackend, QuotaHandle } from '../quota/backend.ts';
 import { createPluginVolume } from './plugin-volume.ts';
 import { isLocalDriver } from './plugins.ts';
 import { VolError } from './errors.ts';
-import { creationTime, type LocalDriverSettings, type VolumeCreateOptions, type VolumeRecord } from './model.ts';
+import { creationTime, type LocalDriverSettings, type VolumeCreateOptions, type VolumeCreateReport, type VolumeRecord } from './model.ts';
 import { randomVolumeName, validateVolumeName } from './names.ts';
 import { takeName } from './take-name.ts';
 import { contentSource, quotaFor } from './volume-create-source.ts';
 import { nowNs, volumeEvent } from './events.ts';
 import type { Runtime } from './runtime.ts';
-
-/** Result of create: the volume, and whether `--ignore` found it already there. */
-export interface VolumeCreateReport {
-  volume: VolumeRecord;
-  existed: boolean;
-}
 
 /**
  * Creates a local volume: validate everything, then under the volume lock reserve the name in

@@ -1,10 +1,10 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { VolError } from './errors.ts';
-import { EVENT_TYPES, type VolumeEvent } from './events.ts';
+import { EVENT_TYPES, type VolumeEvent } from './model.ts';
 import { parseTimestampNs } from './time.ts';
 import type { Runtime } from './runtime.ts';
-import type { EventQuery } from '../state/event-log.ts';
+import type { EventQuery } from '../state/store.ts';
 
 /** What `vol events` asks for, as typed: time bounds and `KEY=VALUE` filters. */
 export interface EventsOptions {

@@ -66,7 +66,7 @@ export async function mountVolume(rt: Runtime, typed: string, holder?: MountHold
     }
     const count = rec.mountCount + (mounts ? 1 : 0);
     const event = volumeEvent(rec, 'mount', { ...holderAttrs(holder?.id, holder?.pid), mountCount: count, ...extra });
-    if (holder) rt.store.addHolder(name, { id: holder.id, pid: holder.pid, pidStart, counted: mounts, createdAt: Date.now() }, count, event);
+    if (holder) rt.store.addHolder(name, { id: holder.id, pid: holder.pid, pidStart, counted: mounts, createdAt: rt.now() }, count, event);
     if (mounts && (!holder || pluginPath !== undefined)) rt.store.setMountCount(name, count, pluginPath, holder ? undefined : event);
     return pluginPath ?? rec.mountpoint;
   });

@@ -68,7 +68,7 @@ export async function removeOne(rt: Runtime, name: string, opts: RemoveOneOption
       if (holders.length > 0 && opts.inUse === 'skip') return undefined;
       if (holders.length > 0 && opts.inUse === 'refuse') throw inUseError(name, holders);
       if (!layout) {
-        if (rec.status === 'ready') rt.store.transition(name, 'ready', 'removing');
+        if (rec.status === 'ready' && !rt.store.transition(name, 'ready', 'removing')) throw noVolumeWithName(name);
         await removePluginVolumeOrRestore(rt, rec, opts.eventType);
         return { name };
       }
@@ -108,7 +108,8 @@ async function removePluginVolumeOrRestore(rt: Runtime, rec: VolumeRecord, event
   try {
     await removePluginVolume(rt, rec, eventType);
   } catch (err) {
-    if (rt.store.get(rec.name)) rt.store.transition(rec.name, 'removing', 'ready');
+    // A row already gone or changed is left as it is: the plugin's refusal is what the caller hears.
+    if (rt.store.get(rec.name) && !rt.store.transition(rec.name, 'removing', 'ready')) rt.log.warn(`volume ${rec.name} could not be put back to ready`, { volume: rec.name });
     throw err;
   }
 }

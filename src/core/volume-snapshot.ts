@@ -4,8 +4,7 @@ import { mountPointOf } from '../local/mounts.ts';
 import type { SnapshotBackend } from '../quota/backend.ts';
 import { VolError } from './errors.ts';
 import { noSuchVolume } from './lookup.ts';
-import type { VolumeRecord } from './model.ts';
-import type { SnapshotRecord } from './model-snapshot.ts';
+import type { SnapshotRecord, VolumeRecord } from './model.ts';
 import { validateVolumeName } from './names.ts';
 import { backendByName } from './quota.ts';
 import type { Runtime } from './runtime.ts';
@@ -38,7 +37,7 @@ export async function createSnapshot(rt: Runtime, source: string, name: string):
     if (rec?.status !== 'ready') throw noSuchVolume(source);
     const snaps = snapshotBackend(rt, rec);
     const path = snapshotPath(rt, name);
-    const snap: SnapshotRecord = { name, source, path, createdAt: Date.now(), size: 0, status: 'creating' };
+    const snap: SnapshotRecord = { name, source, path, createdAt: rt.now(), size: 0, status: 'creating' };
     rt.store.snapshots.insertCreating(snap);
     try {
       mkdirSync(snapshotsDir(rt), { recursive: true, mode: 0o700 });

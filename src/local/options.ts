@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { VolError } from '../core/errors.ts';
 import type { LocalDriverSettings } from '../core/model.ts';
-import { parseSize, parseUint } from '../core/size.ts';
+import { parseSize, parseUint } from './size.ts';
 
 const PLAIN_KEYS = new Set(['type', 'device', 'copy', 'nocopy']);
 const LIMIT_KEYS = new Set(['uid', 'gid', 'size', 'inodes', 'noquota']);

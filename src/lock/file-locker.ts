@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, realpathSync, rmdirSync, statSync, utimesSync }
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VolError, errnoCode } from '../core/errors.ts';
-import type { Logger } from '../core/log.ts';
+import type { Logger } from '../core/model.ts';
 import { breakLock, clearOwner, ownerAlive, processStartTime, readOwner, readOwnerText, writeOwner, type LockOwner } from './lock-owner.ts';
 import type { LockState, VolumeLocker } from './volume-lock.ts';
 

@@ -22,8 +22,11 @@ const VOLUME_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,199}$/;
 /** The timeout of a call when neither the volume nor the configuration gives a usable one. */
 const DEFAULT_PLUGIN_TIMEOUT_S = 5;
 
-// Activation results per plugin for the life of the process: a plugin that failed is not asked again.
-const activations = new Map<string, Promise<void>>();
+/** Activation results per plugin, held by the runtime for the life of the process: a plugin that failed is not asked again. */
+export type ActivationCache = Map<string, Promise<void>>;
+
+/** What the engine calls on a volume plugin (tests hand in fakes). */
+export type VolumePluginClient = Pick<PluginClient, 'name' | 'get' | 'list' | 'create' | 'remove' | 'mount' | 'unmount'>;
 
 /** A client for one Docker volume plugin over its unix socket; every call has a timeout. */
 export class PluginClient {
@@ -34,6 +37,7 @@ export class PluginClient {
     readonly name: string,
     readonly socket: string,
     timeoutSec: number,
+    private readonly activations: ActivationCache,
   ) {
     this.timeoutSec = timeoutSec > 0 ? timeoutSec : DEFAULT_PLUGIN_TIMEOUT_S;
   }
@@ -100,12 +104,12 @@ export class PluginClient {
    */
   private activate(timeoutSec: number): Promise<void> {
     const key = `${this.name}\0${this.socket}`;
-    let p = activations.get(key);
+    let p = this.activations.get(key);
     if (!p) {
       p = this.doActivate(timeoutSec);
       // Failures are cached too: N volumes of a dead plugin cost one timeout, not N (podman: one each).
       p.catch(() => undefined);
-      activations.set(key, p);
+      this.activations.set(key, p);
       return p;
     }
     return withTimeout(p, timeoutSec, () => this.timedOut('Plugin.Activate', timeoutSec));

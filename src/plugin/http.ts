@@ -11,15 +11,8 @@ const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 /** The longest wait setTimeout can keep (2^31-1 ms); a longer one would fire at once. */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
-/** Why a call got no answer: the socket refused, the connection dropped, time ran out, or the answer was too large. */
-export class PluginTransportError extends Error {
-  constructor(
-    message: string,
-    readonly reason: 'timeout' | 'refused' | 'dropped' | 'oversized',
-  ) {
-    super(message);
-  }
-}
+/** Why a call got no answer (the socket refused, the connection dropped, time ran out, the answer was too large), as its message. */
+export class PluginTransportError extends Error {}
 
 /**
  * POSTs `body` to `endpoint` over the unix socket, as podman does (Host `plugin`, the plugin
@@ -41,17 +34,17 @@ export function postToPlugin(socketPath: string, endpoint: string, body: string,
       fail(err);
       req.destroy();
     };
-    const timer = setTimeout(() => abort(new PluginTransportError(`timed out after ${waitMs / 1000}s`, 'timeout')), waitMs);
+    const timer = setTimeout(() => abort(new PluginTransportError(`timed out after ${waitMs / 1000}s`)), waitMs);
     const fail = (err: Error) => {
       clearTimeout(timer);
       if (err instanceof PluginTransportError) return reject(err);
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ECONNREFUSED' || code === 'ENOENT') return reject(new PluginTransportError('refused the connection', 'refused'));
-      reject(new PluginTransportError(`dropped the connection (${code ?? err.message})`, 'dropped'));
+      if (code === 'ECONNREFUSED' || code === 'ENOENT') return reject(new PluginTransportError('refused the connection'));
+      reject(new PluginTransportError(`dropped the connection (${code ?? err.message})`));
     };
     req.on('error', fail);
     req.on('response', (res) => {
-      const oversized = () => abort(new PluginTransportError(`sent an answer larger than ${maxBytes / 1024 / 1024} MiB`, 'oversized'));
+      const oversized = () => abort(new PluginTransportError(`sent an answer larger than ${maxBytes / 1024 / 1024} MiB`));
       // A declared length over the cap is refused before a byte of it is read.
       if (Number(res.headers['content-length']) > maxBytes) return oversized();
       const chunks: Buffer[] = [];

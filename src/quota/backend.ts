@@ -1,4 +1,4 @@
-import type { Logger } from '../core/log.ts';
+import type { Logger } from '../core/model.ts';
 
 /** The limits a volume asks for. */
 export interface QuotaLimits {
@@ -10,7 +10,6 @@ export interface QuotaLimits {
 /** What quota accounting says a volume uses, read without walking its files. */
 export interface QuotaUsage {
   usedBytes?: number;
-  usedInodes?: number;
 }
 
 /** What the backend recorded for one volume (stored in the database, handed back on release). */

@@ -27,7 +27,7 @@ export class TmpfsQuota implements QuotaBackend {
         continue;
       }
       const st = statfsSync(h.id);
-      out.set(h.id, { usedBytes: (st.blocks - st.bfree) * st.bsize, usedInodes: st.files - st.ffree });
+      out.set(h.id, { usedBytes: (st.blocks - st.bfree) * st.bsize });
     }
     return out;
   }

@@ -208,7 +208,7 @@ function parseReport(text: string): Map<string, QuotaUsage> {
     const f = line.replace(/\[[^\]]*\]/g, ' ').trim().split(/\s+/);
     const id = /^#(\d+)$/.exec(f[0] ?? '')?.[1];
     if (id === undefined || f.length < 9 || !f.slice(1, 9).every((n) => /^\d+$/.test(n))) continue;
-    rows.set(id, { usedBytes: Number(f[1]) * 1024, usedInodes: Number(f[5]) });
+    rows.set(id, { usedBytes: Number(f[1]) * 1024 });
   }
   return rows;
 }

@@ -1,14 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { VolumeEvent, VolumeEventType } from '../core/events.ts';
-
-/** Which events to read: bounds on time (ns) and id, and exact types/volumes (OR within each; no types: none). */
-export interface EventQuery {
-  sinceNs?: bigint;
-  untilNs?: bigint;
-  afterId?: number;
-  types?: readonly string[];
-  volumes?: readonly string[];
-}
+import type { VolumeEvent, VolumeEventType } from '../core/model.ts';
+import type { EventQuery } from './store.ts';
 
 interface EventRow {
   id: number;

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { VolError, errnoCode } from '../core/errors.ts';
-import type { SnapshotRecord, SnapshotStatus } from '../core/model-snapshot.ts';
+import type { SnapshotRecord, SnapshotStatus } from '../core/model.ts';
 
 /** The persistent record of volume snapshots (the `snapshots` table). */
 export interface SnapshotStore {

@@ -3,13 +3,12 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { VolError, errnoCode } from '../core/errors.ts';
-import type { VolumeEvent } from '../core/events.ts';
-import type { VolumeHolder, VolumeRecord, VolumeStatus } from '../core/model.ts';
-import { EventLog, type EventQuery } from './event-log.ts';
+import type { VolumeEvent, VolumeHolder, VolumeRecord, VolumeStatus } from '../core/model.ts';
+import { EventLog } from './event-log.ts';
+import type { EventQuery, VolumeListQuery, VolumeStore } from './store.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { SqliteSnapshotStore, type SnapshotStore } from './snapshot-store.ts';
 import { rowToHolder, rowToRecord, type HolderRow, type VolumeRow } from './rows.ts';
-import type { VolumeListQuery, VolumeStore } from './store.ts';
 
 /** How long a write waits for another process's transaction before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 30_000;

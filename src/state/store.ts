@@ -1,7 +1,14 @@
-import type { VolumeEvent } from '../core/events.ts';
-import type { VolumeHolder, VolumeRecord, VolumeStatus } from '../core/model.ts';
-import type { EventQuery } from './event-log.ts';
+import type { VolumeEvent, VolumeHolder, VolumeRecord, VolumeStatus } from '../core/model.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
+
+/** Which events to read: bounds on time (ns) and id, and exact types/volumes (OR within each; no types: none). */
+export interface EventQuery {
+  sinceNs?: bigint;
+  untilNs?: bigint;
+  afterId?: number;
+  types?: readonly string[];
+  volumes?: readonly string[];
+}
 
 /** A label condition the store can evaluate with its index: key, and value when given. */
 export interface LabelCondition {

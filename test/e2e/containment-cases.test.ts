@@ -4,7 +4,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync,
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { makeTemp, removeTemp, vol } from '../helpers/vol.ts';
+import { childEnv, makeTemp, removeTemp, vol } from '../helpers/vol.ts';
 import { assertInside, snapshot } from '../helpers/racer.ts';
 import { assertFails, assertOk, create, lsNames } from './support.ts';
 
@@ -175,7 +175,7 @@ describe('mount(8) arguments', () => {
     const r = spawnSync(join(import.meta.dirname, '..', '..', 'bin', 'vol'), ['--root', root, 'create', '-o', 'type=bind', '-o', 'device=data', 'v'], {
       cwd: base,
       encoding: 'utf8',
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      env: childEnv(),
     });
     assertFails({ code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr }, 125, ['absolute path', '"data"']);
     assert.deepEqual(lsNames(root), []);

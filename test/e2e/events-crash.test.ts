@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import { dataDir, fillWithLinks, lines, lsNames, spawnVol, waitFor } from '../helpers/e2e.ts';
+import { seededRandom } from '../helpers/seeded-random.ts';
 import { makeTemp, removeTemp, volAsync } from '../helpers/vol.ts';
 
 // A lock left by a killed process is taken over after 2 s (the minimum allowed).
@@ -15,7 +16,8 @@ const CREATE_ENV = { ...ENV, VOL_TEST_DELAY_MS: '300' };
 const LANES = 4;
 const ITERATIONS = 5;
 
-const randomMs = (max: number) => Math.floor(Math.random() * (max + 1));
+const random = seededRandom();
+const randomMs = (max: number) => random.upTo(max);
 
 /** Where the kills landed, printed at the end so a run shows which windows were hit. */
 const outcomes = { createNotStarted: 0, createHalfMade: 0, createDone: 0, rmNotStarted: 0, rmHalfDone: 0, rmDone: 0, exitedBeforeKill: 0 };
@@ -80,7 +82,7 @@ async function killAt(root: string, args: string[], delayMs: number, env: Record
 async function killCreate(root: string, id: string): Promise<string | undefined> {
   const name = `c${id}`;
   // Half the kills are timed from spawn, half from the moment `_data` exists (inside the 300 ms window).
-  if (Math.random() < 0.5) await killAt(root, ['create', name], randomMs(700), CREATE_ENV);
+  if (random.coin()) await killAt(root, ['create', name], randomMs(700), CREATE_ENV);
   else await killAt(root, ['create', name], randomMs(250), CREATE_ENV, () => existsSync(dataDir(root, name)));
   if ((await lsNames(root, ENV)).includes(name)) outcomes.createDone++;
   else if (existsSync(join(root, 'volumes', name))) outcomes.createHalfMade++;
@@ -94,7 +96,7 @@ async function killRm(root: string, id: string): Promise<string> {
   assert.equal(r.code, 0, r.stderr);
   fillWithLinks(dataDir(root, name));
   const lockDir = join(root, 'locks', `${name}.lock`);
-  if (Math.random() < 0.5) await killAt(root, ['rm', name], randomMs(300), ENV);
+  if (random.coin()) await killAt(root, ['rm', name], randomMs(300), ENV);
   else await killAt(root, ['rm', name], randomMs(40), ENV, () => existsSync(lockDir));
   return name;
 }
@@ -102,8 +104,8 @@ async function killRm(root: string, id: string): Promise<string> {
 describe('events under SIGKILL', () => {
   after(() => console.log(`event crash outcomes: ${JSON.stringify(outcomes)}`));
 
-  it(`create and rm killed at random moments (${LANES * ITERATIONS} kills): every change has its event and every event its change`, async () => {
-    await Promise.all(
+  it(`create and rm killed at random moments (${LANES * ITERATIONS} kills): every change has its event and every event its change`, () =>
+    random.reporting(() => Promise.all(
       Array.from({ length: LANES }, async (_, lane) => {
         const root = makeTemp('vol-e2e-evcrash-');
         try {
@@ -111,7 +113,7 @@ describe('events under SIGKILL', () => {
           assert.equal((await volAsync(root, ['create', `keep${lane}`], { env: ENV })).code, 0);
           for (let i = 0; i < ITERATIONS; i++) {
             const id = `${lane}-${i}`;
-            const victim = Math.random() < 0.5 ? await killCreate(root, id) : await killRm(root, id);
+            const victim = random.coin() ? await killCreate(root, id) : await killRm(root, id);
             const half = await assertInvariant(root, `after kill ${id}`, victim);
             if (victim !== undefined) {
               if (half) outcomes.rmHalfDone++;
@@ -130,6 +132,5 @@ describe('events under SIGKILL', () => {
           removeTemp(root);
         }
       }),
-    );
-  });
+    )));
 });

@@ -7,7 +7,7 @@ import {
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { Header, type HeaderData } from 'tar';
-import { makeTemp, removeTemp, vol, VOL_BIN, type VolRun } from '../helpers/vol.ts';
+import { childEnv, makeTemp, removeTemp, vol, VOL_BIN, type VolRun } from '../helpers/vol.ts';
 import { assertFails, assertOk, create } from './support.ts';
 
 const asRoot = process.getuid?.() === 0;
@@ -29,7 +29,7 @@ const data = (name: string, ...rest: string[]) => join(root, 'volumes', name, '_
 
 /** Runs vol with binary stdin/stdout (the `vol()` helper decodes stdout as utf8). */
 function volBytes(args: readonly string[], input: Buffer = Buffer.alloc(0)): { code: number | null; stdout: Buffer; stderr: string } {
-  const r = spawnSync(VOL_BIN, ['--root', root, ...args], { input, maxBuffer: 64 << 20 });
+  const r = spawnSync(VOL_BIN, ['--root', root, ...args], { input, maxBuffer: 64 << 20, env: childEnv() });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr.toString('utf8') };
 }
 

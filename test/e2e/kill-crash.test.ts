@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import { assertRootEmpty, dataDir, fillWithLinks, lines, lockEntries, lsNames, spawnVol, waitFor } from '../helpers/e2e.ts';
+import { seededRandom } from '../helpers/seeded-random.ts';
 import { makeTemp, removeTemp, volAsync, type VolRun } from '../helpers/vol.ts';
 
 // A lock left by a killed process is taken over after 2 s (the minimum), which keeps this fast.
@@ -11,7 +12,8 @@ const ENV = { VOL_LOCK_STALE_MS: '2000' };
 // Longer than any kill delay below, so a kill timed from the moment `_data` appears lands before `ready`.
 const DELAY_MS = 400;
 
-const randomMs = (max: number) => Math.floor(Math.random() * (max + 1));
+const random = seededRandom();
+const randomMs = (max: number) => random.upTo(max);
 const run = (root: string, args: string[], env: Record<string, string> = {}) => volAsync(root, args, { env: { ...ENV, ...env } });
 
 /** Where the kills landed; printed at the end so a run shows that the crash windows were hit. */
@@ -22,7 +24,7 @@ const outcomes = { createDone: 0, createLeftHalfMade: 0, createNotStarted: 0, rm
  * side by side because most of an iteration is spent waiting for a killed process's lock to go stale.
  */
 async function inLanes(lanes: number, iterations: number, scenario: (root: string, id: string) => Promise<void>): Promise<void> {
-  await Promise.all(
+  await random.reporting(() => Promise.all(
     Array.from({ length: lanes }, async (_, lane) => {
       const root = makeTemp('vol-e2e-crash-');
       try {
@@ -31,7 +33,7 @@ async function inLanes(lanes: number, iterations: number, scenario: (root: strin
         removeTemp(root);
       }
     }),
-  );
+  ));
 }
 
 /** Sends SIGKILL `delayMs` after spawn, or `delayMs` after `startWhen` first holds. */
@@ -83,7 +85,7 @@ function tallyCreate(root: string, name: string, listed: string[]): void {
 
 async function killCreateAnytime(root: string, id: string): Promise<void> {
   const name = `plain${id}`;
-  const env: Record<string, string> = Math.random() < 0.5 ? { VOL_TEST_DELAY_MS: String(20 + randomMs(130)) } : {};
+  const env: Record<string, string> = random.coin() ? { VOL_TEST_DELAY_MS: String(20 + randomMs(130)) } : {};
   await killAt(root, ['create', name], randomMs(150), { env });
   const listed = await assertListedHaveData(root);
   tallyCreate(root, name, listed);
@@ -113,7 +115,7 @@ async function killRm(root: string, id: string): Promise<void> {
   fillWithLinks(dataDir(root, victim));
   // Half the kills are timed from spawn, half from the moment rm holds the lock (its window is short).
   const lockDir = join(root, 'locks', `${victim}.lock`);
-  const fromLock = Math.random() < 0.5;
+  const fromLock = random.coin();
   await killAt(root, ['rm', victim], randomMs(fromLock ? 40 : 150), fromLock ? { startWhen: () => existsSync(lockDir) } : {});
   const listed = await assertListedHaveData(root);
   assert.ok(listed.includes(bystander), 'a volume nobody touched disappeared');

@@ -1,7 +1,7 @@
 import { resolveConfig } from '../../src/config/config.ts';
 import { Engine } from '../../src/core/engine.ts';
-import { openRuntime, type Runtime } from '../../src/core/runtime.ts';
-import { silentLogger } from '../../src/core/log.ts';
+import { openRuntime, type Runtime, type RuntimeParts } from '../../src/core/runtime.ts';
+import { silentLogger } from '../../src/core/model.ts';
 import { makeTemp, removeTemp } from './vol.ts';
 
 /** A real runtime (SQLite file, file locks) over a fresh temp root. */
@@ -13,11 +13,12 @@ export interface TestRuntime {
   dispose(): void;
 }
 
-/** Opens a runtime over a fresh temporary root, as a write command would. */
-export async function openTestRuntime(): Promise<TestRuntime> {
+/** Opens a runtime over a fresh temporary root, as a write command would; `parts` replace real ones (fakes). */
+export async function openTestRuntime(parts: RuntimeParts = {}, plugins: Record<string, string> = {}): Promise<TestRuntime> {
   const root = makeTemp('vol-unit-');
   const config = await resolveConfig({ root }, {});
-  const rt = { ...openRuntime(config, { readOnly: false }), log: silentLogger };
+  config.plugins = { ...config.plugins, ...plugins };
+  const rt = openRuntime(config, { readOnly: false }, { log: silentLogger, ...parts });
   return {
     root,
     rt,

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import { isVolError } from '../../src/core/errors.ts';
-import type { VolumeEvent } from '../../src/core/events.ts';
+import type { VolumeEvent } from '../../src/core/model.ts';
 import { openTestRuntime, type TestRuntime } from '../helpers/runtime.ts';
 
 let t: TestRuntime;

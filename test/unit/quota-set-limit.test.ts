@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isVolError } from '../../src/core/errors.ts';
-import { silentLogger } from '../../src/core/log.ts';
+import { silentLogger } from '../../src/core/model.ts';
 import type { Exec } from '../../src/quota/backend.ts';
 import { BtrfsQuota } from '../../src/quota/btrfs.ts';
 import { XfsQuota } from '../../src/quota/xfs.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseSize, parseUint } from '../../src/core/size.ts';
+import { parseSize, parseUint } from '../../src/local/size.ts';
 
 test('parseSize: binary suffixes, decimal KB..TB, plain bytes', () => {
   const cases: [string, number][] = [

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import { VolError } from '../../core/errors.ts';
-import type { VolumeEvent } from '../../core/events.ts';
+import type { VolumeEvent } from '../../core/model.ts';
 import { compileTemplate } from '../template/index.ts';
 import { collect, type Register } from './shared.ts';
 

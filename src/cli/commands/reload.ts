@@ -1,3 +1,4 @@
+import { EXIT } from '../exit-codes.ts';
 import { renderJson } from '../render.ts';
 import type { Register } from './shared.ts';
 
@@ -12,7 +13,7 @@ export const registerReload: Register = (program, { ctx, finish }) => {
       const r = await engine.reload();
       if (flags.format === 'json') {
         // Errors are part of the JSON; they still decide the exit code.
-        return finish({ stdout: renderJson({ added: r.added, removed: r.removed, errors: r.errors.map((e) => e.message) }), errors: [], exitCode: r.errors.length ? 125 : 0 });
+        return finish({ stdout: renderJson({ added: r.added, removed: r.removed, errors: r.errors.map((e) => e.message) }), errors: [], exitCode: r.errors.length ? EXIT.failure : EXIT.ok });
       }
       let out = '';
       if (r.added.length) out += 'Added:\n' + r.added.map((n) => n + '\n').join('');

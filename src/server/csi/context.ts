@@ -1,5 +1,5 @@
 import type { Engine } from '../../core/engine.ts';
-import type { Logger } from '../../core/log.ts';
+import type { Logger } from '../../core/model.ts';
 import type { InFlight } from './in-flight.ts';
 
 /** What every CSI handler works with. */

@@ -1,5 +1,4 @@
-import type { VolumeRecord } from '../../core/model.ts';
-import type { SnapshotRecord } from '../../core/model-snapshot.ts';
+import type { SnapshotRecord, VolumeRecord } from '../../core/model.ts';
 import { CODE, CsiError, invalid } from './errors.ts';
 import type { CapacityRange, CsiSnapshot, CsiVolume, Topology, VolumeCapability, VolumeContentSource } from './messages.ts';
 

@@ -3,7 +3,7 @@ import { dirname, isAbsolute } from 'node:path';
 import type { sendUnaryData, ServerUnaryCall, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Engine } from '../../core/engine.ts';
 import { VolError, errnoCode } from '../../core/errors.ts';
-import type { Logger } from '../../core/log.ts';
+import type { Logger } from '../../core/model.ts';
 import type { CsiContext } from './context.ts';
 import { controllerHandlers } from './controller.ts';
 import { statusOf } from './errors.ts';

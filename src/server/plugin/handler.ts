@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from '../../core/engine.ts';
 import { isVolError, type VolErrorCode } from '../../core/errors.ts';
-import type { Logger } from '../../core/log.ts';
+import type { Logger } from '../../core/model.ts';
 import { decodeRequest } from './decode.ts';
 import { ROUTES } from './routes.ts';
 

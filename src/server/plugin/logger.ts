@@ -1,5 +1,5 @@
 import { VolError } from '../../core/errors.ts';
-import type { Logger } from '../../core/log.ts';
+import type { Logger } from '../../core/model.ts';
 
 /** Log levels, lowest first. */
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;

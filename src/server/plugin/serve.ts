@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Engine } from '../../core/engine.ts';
 import { VolError } from '../../core/errors.ts';
-import type { Logger } from '../../core/log.ts';
+import type { Logger } from '../../core/model.ts';
 import { handleRequest, type RequestLimits } from './handler.ts';
 import { listenAtPath, listenOnFd, removeIfSocket, type Listener } from './socket.ts';
 

@@ -1,0 +1,91 @@
+import { VolError } from '../../src/core/errors.ts';
+import type { PluginClients, QuotaBackends } from '../../src/core/runtime-parts.ts';
+import type { PluginVolume, VolumePluginClient } from '../../src/plugin/client.ts';
+import type { QuotaBackend, QuotaHandle, QuotaLimits, QuotaUsage } from '../../src/quota/backend.ts';
+
+/** A volume plugin kept in memory: what it holds, every call it got, and a switch to make it fail. */
+export class FakePlugin implements VolumePluginClient {
+  readonly volumes = new Map<string, PluginVolume>();
+  readonly calls: string[] = [];
+  /** When set, every call fails with PLUGIN_UNREACHABLE. */
+  down = false;
+
+  constructor(readonly name: string) {}
+
+  private enter(call: string): void {
+    this.calls.push(call);
+    if (this.down) throw new VolError('PLUGIN_UNREACHABLE', `plugin ${this.name} is down`);
+  }
+
+  async get(volume: string): Promise<PluginVolume | undefined> {
+    this.enter(`get ${volume}`);
+    return this.volumes.get(volume);
+  }
+
+  async list(): Promise<PluginVolume[]> {
+    this.enter('list');
+    return [...this.volumes.values()];
+  }
+
+  async create(volume: string): Promise<void> {
+    this.enter(`create ${volume}`);
+    this.volumes.set(volume, { Name: volume });
+  }
+
+  async remove(volume: string): Promise<void> {
+    this.enter(`remove ${volume}`);
+    this.volumes.delete(volume);
+  }
+
+  async mount(volume: string): Promise<string> {
+    this.enter(`mount ${volume}`);
+    return `/fake-plugin/${volume}`;
+  }
+
+  async unmount(volume: string): Promise<void> {
+    this.enter(`unmount ${volume}`);
+  }
+}
+
+/** Plugin clients that hand out the given fakes, and NO_SUCH_PLUGIN for any other name. */
+export function fakePlugins(...plugins: FakePlugin[]): PluginClients {
+  return {
+    client: (driver) => {
+      const p = plugins.find((f) => f.name === driver);
+      if (!p) throw new VolError('NO_SUCH_PLUGIN', `no volume plugin with name ${driver} available`);
+      return p;
+    },
+  };
+}
+
+/** A quota backend that records what it is asked and reports `usedBytes` for every handle. */
+export class FakeQuota implements QuotaBackend {
+  readonly calls: string[] = [];
+  usedBytes = 0;
+  private next = 1;
+
+  constructor(readonly name: string) {}
+
+  async check(limits: QuotaLimits, volume: string): Promise<void> {
+    this.calls.push(`check ${volume} ${JSON.stringify(limits)}`);
+  }
+
+  async makeLimitedDir(_dataDir: string, limits: QuotaLimits): Promise<QuotaHandle> {
+    this.calls.push(`limit ${JSON.stringify(limits)}`);
+    return { id: String(this.next++) };
+  }
+
+  async usage(handles: readonly QuotaHandle[]): Promise<Map<string, QuotaUsage>> {
+    this.calls.push(`usage ${handles.map((h) => h.id).join(',')}`);
+    return new Map(handles.map((h) => [h.id, { usedBytes: this.usedBytes }]));
+  }
+
+  async release(_dataDir: string, handle: QuotaHandle): Promise<void> {
+    this.calls.push(`release ${handle.id}`);
+  }
+}
+
+/** Quota backends that answer every name with the given fakes. */
+export function fakeQuotas(...backends: FakeQuota[]): QuotaBackends {
+  return { byName: (name) => backends.find((b) => b.name === name) };
+}
