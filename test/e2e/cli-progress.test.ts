@@ -46,6 +46,17 @@ describe('progress on a terminal', () => {
     assert.equal(prune.stdout, 'p0\np1\n');
   });
 
+  test('check draws a line while it looks at the volumes, and erases it', () => {
+    makeVolumes(3);
+    const r = onTerminal(['check']);
+    assert.equal(r.code, 0, r.terminal);
+    assert.ok(r.terminal.includes('Checking volumes: 3/3 (100%)'), JSON.stringify(r.terminal));
+    assert.ok(r.terminal.endsWith(CLEAR), `the line is not erased at the end: ${JSON.stringify(r.terminal)}`);
+    assert.equal(r.stdout, '');
+    const quiet = onTerminal(['check', '--quiet']);
+    assert.equal(quiet.terminal, '');
+  });
+
   test('import shows bytes of the file total and a rate; export shows bytes written', () => {
     create(root(), 'src');
     writeFileSync(join(dataDir(root(), 'src'), 'blob'), Buffer.alloc(3 * 1024 * 1024, 7));

@@ -7,16 +7,31 @@ const CLEAN = 0;
 const FINDINGS_REMAIN = 1;
 
 /** `vol check [--repair]`: one line per inconsistency a crash, a full disk or an edit left behind. */
-export const registerCheck: Register = (program, { ctx, finish }) => {
+export const registerCheck: Register = (program, { ctx, finish, progress }) => {
   program
     .command('check')
     .description('Report inconsistencies between the database, volume directories, mounts, locks and quotas; --repair fixes the safe ones')
     .option('--repair', 'fix what is safe (unknown directories are moved to lost+found, never deleted)')
     .option('--format <format>', 'json, or a Go template over Kind, Volume, Path, Detail, Repair, Outcome, Error')
-    .action(async (flags: { repair?: boolean; format?: string }) => {
+    .option('-q, --quiet', 'draw no progress line on a terminal')
+    .action(async (flags: { repair?: boolean; format?: string; quiet?: boolean }) => {
       // A look alone leaves a missing root alone; a repair may have to write.
       const engine = await ctx.engine(!flags.repair);
-      const report = await engine.check({ repair: Boolean(flags.repair) });
+      // One line per phase: the scan counts volumes, the repair counts findings.
+      const lines = new Map<string, ReturnType<typeof progress>>();
+      const lineOf = (phase: string) => {
+        let line = lines.get(phase);
+        if (!line) {
+          for (const other of lines.values()) other.end();
+          line = progress({ verb: phase === 'repair' ? 'Repairing' : 'Checking', noun: phase === 'repair' ? 'findings' : phase, quiet: flags.quiet });
+          lines.set(phase, line);
+        }
+        return line;
+      };
+      const onProgress = (phase: string, done: number, total: number) => lineOf(phase).update({ done, total });
+      const report = await engine.check({ repair: Boolean(flags.repair), onProgress }).finally(() => {
+        for (const line of lines.values()) line.end();
+      });
       finish({ stdout: render(report, flags.format), errors: [], exitCode: report.remaining.length > 0 ? FINDINGS_REMAIN : CLEAN });
     });
 };
