@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VolError, errnoCode } from '../core/errors.ts';
 import type { Logger } from '../core/model.ts';
-import { breakLock, clearOwner, ownerAlive, processStartTime, readOwner, readOwnerText, writeOwner, type LockOwner } from './lock-owner.ts';
+import { breakLock, clearDeadOwner, clearOwner, ownerAlive, processStartTime, readOwner, readOwnerText, writeOwner, type LockOwner } from './lock-owner.ts';
 import type { LockState, VolumeLocker } from './volume-lock.ts';
 
 /** Timing of file locks, in milliseconds. */
@@ -101,7 +101,7 @@ export class FileLocker implements VolumeLocker {
     if (aside) {
       if (!asideAbandoned(lockDir, Number(aside[2]))) return false;
       try {
-        clearOwner(lockDir);
+        clearDeadOwner(lockDir);
         rmdirSync(lockDir);
       } catch (err) {
         if (errnoCode(err) !== 'ENOENT') throw err;

@@ -79,6 +79,12 @@ export function readOwner(lockDir: string): LockOwner | undefined {
 
 /** Removes this process's owner record before the lock directory itself goes. */
 export function clearOwner(lockDir: string): void {
+  // This process's own record was renamed into place before writeOwner returned: no half of it is left.
+  unlinkQuietly(join(lockDir, OWNER_FILE));
+}
+
+/** Removes whatever owner record a dead owner left, a half-written one too, so its lock directory can go. */
+export function clearDeadOwner(lockDir: string): void {
   let names: string[];
   try {
     names = readdirSync(lockDir);
@@ -86,13 +92,16 @@ export function clearOwner(lockDir: string): void {
     if (errnoCode(err) === 'ENOENT') return;
     throw err;
   }
-  // A record half-written by a killed owner is cleared too, so the lock directory can be removed.
   for (const name of names.filter((n) => n === OWNER_FILE || (n.startsWith(`${OWNER_FILE}.`) && n.endsWith('.tmp')))) {
-    try {
-      unlinkSync(join(lockDir, name));
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw err;
-    }
+    unlinkQuietly(join(lockDir, name));
+  }
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw err;
   }
 }
 
@@ -115,7 +124,7 @@ export function breakLock(lockDir: string, ino: number, ownerText: string | unde
     renameSync(aside, lockDir);
     return false;
   }
-  clearOwner(aside);
+  clearDeadOwner(aside);
   rmdirSync(aside);
   return true;
 }
