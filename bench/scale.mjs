@@ -72,21 +72,25 @@ async function main() {
     { label: 'inspect --all', args: ['inspect', '--all'] },
     { label: 'check', args: ['check'] },
   ];
-  const res = {}; // label -> n -> { ms, rssMb }
+  // Each figure is printed as it is measured (a run cut short keeps what it has), smaller size first.
+  console.log('\nAs measured:');
+  const res = {}; // label -> n -> { ms, rssMb, runs }
+  const record = (label, n, runs) => {
+    res[label] ??= {};
+    res[label][n] = { ms: median(runs.map((x) => x.ms)), rssMb: Math.max(...runs.map((x) => x.rssMb)), runs };
+    console.log(`  ${label} @${n}: ${fmtStats(runs.map((x) => x.ms))}, peak RSS ${res[label][n].rssMb.toFixed(1)} MB`);
+  };
   for (const r of reads) {
-    res[r.label] = {};
     for (const n of sizes) {
       measure(roots[n].main, r.args); // warm-up
       const runs = [];
       for (let i = 0; i < RUNS; i++) runs.push(measure(roots[n].main, r.args));
-      res[r.label][n] = { ms: median(runs.map((x) => x.ms)), rssMb: Math.max(...runs.map((x) => x.rssMb)), runs };
+      record(r.label, n, runs);
     }
   }
-  for (const [label, args, key] of [['rm -a', ['rm', '-a'], 'main'], ['prune -f', ['prune', '-f'], 'prune']]) {
-    res[label] = {};
-    for (const n of sizes) {
-      const x = measure(roots[n][key], args);
-      res[label][n] = { ms: x.ms, rssMb: x.rssMb, runs: [x] };
+  for (const n of sizes) {
+    for (const [label, args, key] of [['rm -a', ['rm', '-a'], 'main'], ['prune -f', ['prune', '-f'], 'prune']]) {
+      record(label, n, [measure(roots[n][key], args)]);
       const left = lines(roots[n][key], ['ls', '-q']);
       if (left !== 0) console.log(`note: ${left} volumes left after ${label} at ${n}`);
     }
