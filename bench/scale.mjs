@@ -14,7 +14,7 @@
 //   BENCH_SCALE_RATIO_MAX  target: big time <= this × base time (default 11, for 100000 / 10000)
 //   BENCH_SCALE_RSS_MB     target: peak RSS of every command <= this (default 150)
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { fmtMs, intEnv, median, NODE, REPO, table, VOL_BIN, VOL_ENV } from './common.mjs';
@@ -53,18 +53,21 @@ async function main() {
   console.log(`node ${process.version}, ${availableParallelism()} CPUs, temp dir under ${tmpdir()}`);
   console.log(`Peak RSS: "Maximum resident set size" of ${TIME} -v (ru_maxrss of the vol process at exit).`);
 
-  // Every population is made first (the same snapshot of src/ for all), two at a time.
-  const roots = {};
-  const jobs = [];
-  for (const n of sizes) {
-    roots[n] = { main: join(BASE, `vol-${n}`), prune: join(BASE, `vol-${n}-prune`) };
-    jobs.push(() => populate(roots[n].main, n), () => populate(roots[n].prune, n));
-  }
-  const pops = await inPairs(jobs);
+  // One population per size, made first (the same snapshot of src/ for both), two at a time, then
+  // copied (cp -a) for prune -f: rows record their paths, so the copy is put back at the same path
+  // once rm -a has emptied the original. Copying 100000 volumes takes seconds, populating minutes.
+  const roots = Object.fromEntries(sizes.map((n) => [n, join(BASE, `vol-${n}`)]));
+  const pops = await inPairs(sizes.map((n) => () => populate(roots[n], n)));
   console.log(`\nPopulations by bench/populate.ts (Engine.create in a loop, in-process; every ${LABEL_EVERY}th volume labelled ${LABEL_KEY}=1;`);
-  console.log('  two populations at a time):');
-  for (const p of pops) console.log(`  ${p.n} volumes in ${fmtMs(p.ms)} = ${fmtMs(p.ms / p.n)} per volume`);
-  for (const n of sizes) await checkCount(roots[n].main, n);
+  console.log('  both at once), each copied with cp -a for prune -f and put back at its path after rm -a:');
+  for (const p of pops) {
+    await checkCount(roots[p.n], p.n);
+    const t0 = process.hrtime.bigint();
+    mustRun('cp', ['-a', roots[p.n], `${roots[p.n]}.copy`]);
+    const cpMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    console.log(`  ${p.n} volumes in ${fmtMs(p.ms)} = ${fmtMs(p.ms / p.n)} per volume; copied in ${fmtMs(cpMs)}`);
+  }
+  mustRun('sync', []); // the copies' writes are flushed before anything is timed
 
   const reads = [
     { label: 'ls', args: ['ls'] },
@@ -82,18 +85,20 @@ async function main() {
   };
   for (const r of reads) {
     for (const n of sizes) {
-      measure(roots[n].main, r.args); // warm-up
+      measure(roots[n], r.args); // warm-up
       const runs = [];
-      for (let i = 0; i < RUNS; i++) runs.push(measure(roots[n].main, r.args));
+      for (let i = 0; i < RUNS; i++) runs.push(measure(roots[n], r.args));
       record(r.label, n, runs);
     }
   }
   for (const n of sizes) {
-    for (const [label, args, key] of [['rm -a', ['rm', '-a'], 'main'], ['prune -f', ['prune', '-f'], 'prune']]) {
-      record(label, n, [measure(roots[n][key], args)]);
-      const left = lines(roots[n][key], ['ls', '-q']);
-      if (left !== 0) console.log(`note: ${left} volumes left after ${label} at ${n}`);
-    }
+    record('rm -a', n, [measure(roots[n], ['rm', '-a'])]);
+    leftAfter('rm -a', roots[n], n);
+    rmSync(roots[n], { recursive: true, force: true });
+    renameSync(`${roots[n]}.copy`, roots[n]);
+    await checkCount(roots[n], n);
+    record('prune -f', n, [measure(roots[n], ['prune', '-f'])]);
+    leftAfter('prune -f', roots[n], n);
   }
 
   const linear = N / BASE_N;
@@ -146,6 +151,16 @@ function populate(root, n) {
       resolve({ n, ms: JSON.parse(out.trim().split('\n').pop()).ms });
     });
   });
+}
+
+function leftAfter(label, root, n) {
+  const left = lines(root, ['ls', '-q']);
+  if (left !== 0) console.log(`note: ${left} volumes left after ${label} at ${n}`);
+}
+
+function mustRun(cmd, args) {
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  if (r.error || r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.error}): ${(r.stderr ?? '').trim()}`);
 }
 
 async function checkCount(root, n) {
