@@ -13,6 +13,8 @@
 //   BENCH_SCALE_RUNS       runs of each read-only command, after one warm-up (default 3)
 //   BENCH_SCALE_RATIO_MAX  target: big time <= this × base time (default 11, for 100000 / 10000)
 //   BENCH_SCALE_RSS_MB     target: peak RSS of every command <= this (default 150)
+//   BENCH_SCALE_REUSE      a dir holding vol-<n> roots made beforehand with bench/populate.ts (for
+//                          both sizes): they are used instead of populating, and left emptied
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -24,6 +26,7 @@ const BASE_N = intEnv('BENCH_SCALE_BASE', 10000, 1);
 const RUNS = intEnv('BENCH_SCALE_RUNS', 3, 1);
 const RATIO_MAX = Number(process.env.BENCH_SCALE_RATIO_MAX || 11);
 const RSS_MAX_MB = intEnv('BENCH_SCALE_RSS_MB', 150, 1);
+const REUSE = process.env.BENCH_SCALE_REUSE || undefined;
 const TIME = '/usr/bin/time';
 const POPULATE = join(REPO, 'bench', 'populate.ts');
 const LABEL_EVERY = 10;
@@ -56,8 +59,8 @@ async function main() {
   // One population per size, made first (the same snapshot of src/ for both), two at a time, then
   // copied (cp -a) for prune -f: rows record their paths, so the copy is put back at the same path
   // once rm -a has emptied the original. Copying 100000 volumes takes seconds, populating minutes.
-  const roots = Object.fromEntries(sizes.map((n) => [n, join(BASE, `vol-${n}`)]));
-  const pops = await inPairs(sizes.map((n) => () => populate(roots[n], n)));
+  const roots = Object.fromEntries(sizes.map((n) => [n, join(REUSE ?? BASE, `vol-${n}`)]));
+  const pops = await inPairs(sizes.map((n) => () => (REUSE ? reused(roots[n], n) : populate(roots[n], n))));
   console.log(`\nPopulations by bench/populate.ts (Engine.create in a loop, in-process; every ${LABEL_EVERY}th volume labelled ${LABEL_KEY}=1;`);
   console.log('  both at once), each copied with cp -a for prune -f and put back at its path after rm -a:');
   for (const p of pops) {
@@ -65,7 +68,8 @@ async function main() {
     const t0 = process.hrtime.bigint();
     mustRun('cp', ['-a', roots[p.n], `${roots[p.n]}.copy`]);
     const cpMs = Number(process.hrtime.bigint() - t0) / 1e6;
-    console.log(`  ${p.n} volumes in ${fmtMs(p.ms)} = ${fmtMs(p.ms / p.n)} per volume; copied in ${fmtMs(cpMs)}`);
+    const made = p.ms === undefined ? `made beforehand (reused from ${REUSE})` : `in ${fmtMs(p.ms)} = ${fmtMs(p.ms / p.n)} per volume`;
+    console.log(`  ${p.n} volumes ${made}; copied in ${fmtMs(cpMs)}`);
   }
   mustRun('sync', []); // the copies' writes are flushed before anything is timed
 
@@ -134,6 +138,12 @@ async function inPairs(thunks) {
   };
   await Promise.all([worker(), worker()]);
   return out;
+}
+
+/** A population made beforehand (BENCH_SCALE_REUSE); it must hold exactly n volumes. */
+async function reused(root, n) {
+  if (!existsSync(root)) throw new Error(`BENCH_SCALE_REUSE: ${root} does not exist (make it with node --import tsx bench/populate.ts ${root} ${n})`);
+  return { n, ms: undefined };
 }
 
 function populate(root, n) {
