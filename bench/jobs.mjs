@@ -9,7 +9,7 @@
 // Environment knobs: BENCH_JOBS (8), BENCH_JOBS_VOLS (250), BENCH_PODMAN=0 (vol only),
 // BENCH_JOBS_TARGET (2: vol throughput >= this × podman's).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fmtMs, intEnv, NODE, table, VOL_BIN, VOL_ENV } from './common.mjs';
@@ -48,7 +48,8 @@ async function main() {
     rows.push(row(`podman (${podman.version})`, p, `${listed(...podman.cmd('volume', 'ls', '-q'))} listed`));
   } else console.log(`Podman: ${podman.reason}; vol's figures are shown alone.`);
 
-  table(['tool', 'ops', 'failures', 'wall', 'ops/s', 'left after', 'first failure'], rows);
+  table(['tool', 'ops', 'failures', 'wall', 'ops/s', 'CPU/op', 'CPUs busy', 'left after', 'first failure'], rows);
+  console.log(`CPU/op: user+sys of the spawned commands per create or rm; CPUs busy: that CPU over wall × ${availableParallelism()} CPUs.`);
   if (p) {
     const r = v.opsPerS / p.opsPerS;
     console.log(`\nvol/podman throughput: ${r.toFixed(2)} (target >= ${TARGET}: ${r >= TARGET ? 'ok' : 'MISSES'}); ` +
@@ -57,7 +58,7 @@ async function main() {
 }
 
 function row(tool, r, left) {
-  return [tool, r.ops, r.failures, fmtMs(r.ms), r.opsPerS.toFixed(1), left, r.firstFailure.slice(0, 100)];
+  return [tool, r.ops, r.failures, fmtMs(r.ms), r.opsPerS.toFixed(1), fmtMs(r.cpuPerOp), `${(100 * r.busy).toFixed(0)}%`, left, r.firstFailure.slice(0, 100)];
 }
 
 /** Runs the jobs concurrently; `cmd(...args)` gives [file, argv, env]; `prefix` goes before `create`/`rm`. */
@@ -84,10 +85,23 @@ async function runJobs(cmd, prefix = []) {
     for (const n of names) await one([...prefix, 'rm', n]);
   };
   const t0 = process.hrtime.bigint();
+  const cpu0 = childrenCpuMs();
   await Promise.all(Array.from({ length: JOBS }, (_, j) => job(j + 1)));
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const cpuMs = childrenCpuMs() - cpu0;
   const ops = 2 * JOBS * VOLS;
-  return { ops, failures, ms, opsPerS: ops / (ms / 1000), firstFailure };
+  return { ops, failures, ms, opsPerS: ops / (ms / 1000), firstFailure, cpuPerOp: cpuMs / ops, busy: cpuMs / (ms * availableParallelism()) };
+}
+
+/**
+ * User+system CPU of every child this process has waited for (cutime+cstime of /proc/self/stat):
+ * what the spawned commands cost, apart from the time they spent waiting (locks, disk, a busy CPU).
+ */
+function childrenCpuMs() {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 16 and 17 of proc(5), counted from 1; f starts at field 3. Clock ticks are 100 a second on Linux.
+  return (Number(f[13]) + Number(f[14])) * 10;
 }
 
 function podmanSetup() {
