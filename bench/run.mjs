@@ -47,6 +47,10 @@ const LABEL_EVERY = 10;
 const LABEL_KEY = 'bench.tenth';
 const START_TARGET = 1.3;
 const BULK_TARGET = 0.5;
+// vol/podman targets of the bulk commands (issue "bulk work near the file system's floor"); the
+// label filter's is looser, as Node's start-up is about half of podman's whole time there.
+const TARGETS = { ls: 0.25, filter: 0.6, inspect: 0.25, rm: 0.25, prune: 0.25 };
+const CREATE_NODE_TARGET = 1.3; // one create against bare `node -e 0`
 
 const benchStarted = process.hrtime.bigint();
 const BASE = mkdtempSync(join(tmpdir(), 'vol-bench-'));
@@ -139,6 +143,8 @@ async function main() {
   }
   const createRow = ['create NAME', fmtStats(vc), pCreate ? fmtStats(pc) : 'n/a', pCreate ? ratio(median(vc), median(pc)) : '', pCreate ? `<= ${BULK_TARGET}` : '', pCreate ? verdict(median(vc) / median(pc), BULK_TARGET) : ''];
   table(['command', 'vol', 'podman', 'vol/podman', 'target', ''], [createRow]);
+  const createNodeRow = ['create NAME / node -e 0', fmtMs(median(vc)), fmtMs(nodeMed), ratio(median(vc), nodeMed), `<= ${CREATE_NODE_TARGET}`, verdict(median(vc) / nodeMed, CREATE_NODE_TARGET)];
+  table(['command', 'vol', 'node -e 0 (section 1)', 'ratio', 'target', ''], [createNodeRow]);
 
   // ---- 2b. populations ---------------------------------------------------------------------------
   console.log(`\n2b. Populations (N = ${N}; every ${LABEL_EVERY}th volume has the label ${LABEL_KEY}=1)`);
@@ -182,9 +188,9 @@ async function main() {
   // ---- 2c. bulk commands -------------------------------------------------------------------------
   console.log(`\n2c. Commands over N = ${N} volumes (median of ${RUNS} after one warm-up; vol and podman alternate)`);
   const bulk = [
-    { label: 'ls', args: ['ls'], pargs: ['volume', 'ls'] },
-    { label: `ls --filter label=${LABEL_KEY}`, args: ['ls', '--filter', `label=${LABEL_KEY}`], pargs: ['volume', 'ls', '--filter', `label=${LABEL_KEY}`] },
-    { label: 'inspect --all', args: ['inspect', '--all'], pargs: ['volume', 'inspect', '--all'] },
+    { label: 'ls', args: ['ls'], pargs: ['volume', 'ls'], target: TARGETS.ls },
+    { label: `ls --filter label=${LABEL_KEY}`, args: ['ls', '--filter', `label=${LABEL_KEY}`], pargs: ['volume', 'ls', '--filter', `label=${LABEL_KEY}`], target: TARGETS.filter },
+    { label: 'inspect --all', args: ['inspect', '--all'], pargs: ['volume', 'inspect', '--all'], target: TARGETS.inspect },
   ];
   const rows2 = [];
   for (const b of bulk) {
@@ -197,7 +203,7 @@ async function main() {
       vt.push(timeRun(NODE, vargs, VOL_ENV, true));
       if (pm) pt.push(timeRun('podman', pm.store.args(...b.pargs), podman.env, true));
     }
-    rows2.push(bulkRow(b.label, vt, pt, pm));
+    rows2.push(bulkRow(b.label, vt, pt, pm, b.target));
   }
 
   // rm -a: destructive, so each vol run has its own population; podman's one run is on its population
@@ -214,7 +220,7 @@ async function main() {
     const left = countLines('podman', pm.store.args('volume', 'ls', '-q'), podman.env);
     if (left !== 0) console.log(`note: ${left} podman volumes left after rm -a`);
   }
-  rows2.push(bulkRow(`rm -a (vol: ${RM_RUNS} runs, 1 root each; podman: 1 run)`, vrm, prm, pm));
+  rows2.push(bulkRow(`rm -a (vol: ${RM_RUNS} runs, 1 root each; podman: 1 run)`, vrm, prm, pm, TARGETS.rm));
   const podmanHead = pm && pm.n < N ? `podman (N=${pm.n}, scaled to ${N})` : 'podman';
   table(['command', 'vol', podmanHead, 'vol/podman', 'target', ''], rows2);
 
@@ -247,7 +253,7 @@ async function main() {
     const left = countLines('podman', s.args('volume', 'ls', '-q'), podman.env);
     if (left !== 0) console.log(`note: ${left} podman volumes left after prune -f`);
   }
-  const rows3 = [bulkRow(`prune -f (vol: ${PRUNE_RUNS} runs, 1 root each; podman: 1 run)`, vpr, ppr, pm)];
+  const rows3 = [bulkRow(`prune -f (vol: ${PRUNE_RUNS} runs, 1 root each; podman: 1 run)`, vpr, ppr, pm, TARGETS.prune)];
   table(['command', 'vol', podmanHead, 'vol/podman', 'target', ''], rows3);
 
   // ---- 4. size limits on btrfs -------------------------------------------------------------------
@@ -264,7 +270,7 @@ async function main() {
 
   // ---- summary -----------------------------------------------------------------------------------
   section('Summary');
-  const misses = [...rows1, createRow, ...rows2, ...rows3].filter((r) => r.includes('MISSES')).map((r) => r[0]);
+  const misses = [...rows1, createRow, createNodeRow, ...rows2, ...rows3].filter((r) => r.includes('MISSES')).map((r) => r[0]);
   console.log(misses.length ? `Misses its target: ${misses.join('; ')}` : 'Every measured figure meets its target.');
   if (quotaSummary) console.log(quotaSummary);
   if (!podman.ok) console.log('Podman was not found (or not usable), so the vol/podman targets were not checked.');
@@ -583,13 +589,13 @@ function countLines(cmd, args, env) {
 }
 
 
-function bulkRow(label, vt, pt, pm) {
+function bulkRow(label, vt, pt, pm, target = BULK_TARGET) {
   const v = median(vt);
   if (!pm) return [label, fmtStats(vt), 'n/a', '', '', ''];
   const scale = N / pm.n;
   const p = median(pt) * scale;
   const ptxt = scale === 1 ? fmtStats(pt) : `${fmtMs(p)} scaled (${fmtMs(median(pt))} @ N=${pm.n})`;
-  return [label, fmtStats(vt), ptxt, ratio(v, p), `<= ${BULK_TARGET}`, verdict(v / p, BULK_TARGET)];
+  return [label, fmtStats(vt), ptxt, ratio(v, p), `<= ${target}`, verdict(v / p, target)];
 }
 
 // ---- output -------------------------------------------------------------------------------------
