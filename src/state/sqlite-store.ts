@@ -23,8 +23,8 @@ export function openSqliteStore(file: string | undefined, opts: { eventsMax?: nu
     db = new Database(file ?? ':memory:', { nativeBinding: nativeBindingPath() });
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // Before anything that could write: a newer vol's database is never touched.
-    refuseNewerSchema(db, file);
-    if (file !== undefined) db.pragma('journal_mode = WAL');
+    retryWhileBusy(() => refuseNewerSchema(db!, file));
+    if (file !== undefined) retryWhileBusy(() => db!.pragma('journal_mode = WAL'));
     // NORMAL in WAL mode keeps the database consistent after a crash; a power loss may drop the last commits.
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
@@ -50,6 +50,24 @@ export function nativeBindingPath(): string | undefined {
     return existsSync(addon) ? addon : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Runs `fn`, again while SQLite answers SQLITE_BUSY, for up to the busy timeout. Switching a new
+ * database to WAL takes an exclusive lock from inside the statement's own shared one, and SQLite
+ * answers BUSY at once, without its busy handler, to one of two processes doing that together.
+ */
+function retryWhileBusy<T>(fn: () => T): T {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      return fn();
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
+      Atomics.wait(pause, 0, 0, 5 + Math.floor(Math.random() * 20));
+    }
   }
 }
 
