@@ -36,6 +36,12 @@ export function renderRows(format: string, rows: readonly object[], name: string
   return renderReport(format, items, { name, headers: headersOf(items[0]!) });
 }
 
+/** `Key:` / value lines, the values aligned two columns past the longest key (`vol info`, `vol version`). */
+export function renderFields(rows: readonly (readonly [string, string | number])[]): string {
+  const width = Math.max(...rows.map(([k]) => k.length)) + 2;
+  return rows.map(([k, v]) => `${(k + ':').padEnd(width)}${v}\n`).join('');
+}
+
 /** What a command prints for a template: its text, or what it printed before a fault and the fault. */
 export function templateResult(render: () => string): { stdout: string; errors: Error[] } {
   try {

@@ -1,5 +1,5 @@
 import type { VolInfo } from '../../core/info.ts';
-import { renderJson } from '../render.ts';
+import { renderFields, renderJson } from '../render.ts';
 import { compileTemplate } from '../template/index.ts';
 import { ok } from '../result.ts';
 import type { Register } from './shared.ts';
@@ -31,5 +31,5 @@ function renderInfoTable(info: VolInfo): string {
     ['Plugins', plugins.length ? plugins.join(', ') : '(none)'],
     ['ConfigFile', info.ConfigFile || '(none)'],
   ];
-  return rows.map(([k, v]) => `${(k + ':').padEnd(14)}${v}\n`).join('');
+  return renderFields(rows);
 }

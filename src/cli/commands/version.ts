@@ -1,7 +1,7 @@
 import { arch, platform } from 'node:process';
 import { engineVersion } from '../../core/version.ts';
 import { buildInfo } from '../build-info.ts';
-import { renderJson } from '../render.ts';
+import { renderFields, renderJson } from '../render.ts';
 import { ok } from '../result.ts';
 import { compileTemplate } from '../template/index.ts';
 import type { Register } from './shared.ts';
@@ -40,6 +40,6 @@ export const registerVersion: Register = (program, { finish }) => {
         ['Schema Version', v.SchemaVersion],
         ['OS/Arch', v.OsArch],
       ];
-      finish(ok(rows.map(([k, val]) => `${(k + ':').padEnd(16)}${val}\n`).join('')));
+      finish(ok(renderFields(rows)));
     });
 };
