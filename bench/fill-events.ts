@@ -10,7 +10,7 @@
 // the configured one (default 100,000): filling past it trims as vol does. Prints one JSON line.
 import { resolveConfig } from '../src/config/config.ts';
 import { nowNs, type VolumeEvent, type VolumeEventType } from '../src/core/events.ts';
-import { openRuntime } from '../src/core/runtime.ts';
+import { openRuntime } from '../src/core/open-runtime.ts';
 
 const CYCLE: VolumeEventType[] = ['create', 'mount', 'unmount', 'export', 'remove'];
 

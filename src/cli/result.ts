@@ -27,3 +27,13 @@ export interface ByteIo {
 export function ok(stdout: string): CommandResult {
   return { stdout, errors: [] };
 }
+
+/** The result of a command that acts on several volumes: each done one's name on stdout, each failure an error. */
+export function reportsResult(reports: readonly { name: string; error?: Error }[]): CommandResult {
+  const result: CommandResult = { stdout: '', errors: [] };
+  for (const r of reports) {
+    if (r.error) result.errors.push(r.error);
+    else result.stdout += r.name + '\n';
+  }
+  return result;
+}

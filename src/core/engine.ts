@@ -120,7 +120,7 @@ export class Engine {
     for (const v of found) v.holders = (holders.get(v.name) ?? []).filter(isLive);
     // Computed read-only (inspect takes no lock): what the kernel has mounted, not what a killed process left counted.
     const table = found.length > 0 ? readMountTable() : [];
-    for (const v of found) v.mountCount = reconciledMountCount(v, table);
+    for (const v of found) v.mountCount = reconciledMountCount(this.rt, v, table);
     const { status, warnings } = await pluginStatuses(this.rt, found, true);
     const shown = withStatus(await inspectWithQuota(this.rt, found), status);
     if (all) return { reports: shown.map((v) => ({ name: v.Name, volume: v })), warnings };

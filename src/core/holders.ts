@@ -26,7 +26,7 @@ export function pidStartOf(pid: number): string {
  * Drops the holders of `rec` whose process is gone, giving back the mounts they counted (and
  * unmounting when none is left). The caller holds the volume lock. Returns the live holders.
  */
-export async function dropStaleHolders(rt: Runtime, rec: VolumeRecord, unmount: () => Promise<void>): Promise<VolumeHolder[]> {
+export async function dropStaleHolders(rt: Runtime, rec: VolumeRecord, unmount = () => rt.drivers.of(rec.driver).release(rt, rec)): Promise<VolumeHolder[]> {
   const holders = rt.store.holdersOf(rec.name);
   const stale = holders.filter((h) => !isLive(h));
   if (stale.length === 0) return holders;

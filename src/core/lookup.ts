@@ -33,3 +33,8 @@ export function noSuchVolume(name: string): VolError {
 export function noVolumeWithName(name: string): VolError {
   return new VolError('NO_SUCH_VOLUME', `no volume with name "${name}" found: no such volume`, { volume: name });
 }
+
+/** The error for a row that changed under the volume lock: only a process ignoring the lock can do that. */
+export function lostRow(name: string): VolError {
+  return new VolError('STATE_CONFLICT', `volume ${name} changed in the database while vol held its lock`, { volume: name });
+}

@@ -3,7 +3,7 @@ import { volumeEvent } from './events.ts';
 import type { VolumeRecord } from './model.ts';
 import { isLive } from './holders.ts';
 import { validateVolumeName } from './names.ts';
-import { lostRow } from './plugin-volume.ts';
+import { lostRow } from './lookup.ts';
 import type { PluginVolume } from '../plugin/client.ts';
 import type { Runtime } from './runtime.ts';
 

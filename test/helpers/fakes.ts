@@ -1,5 +1,5 @@
 import { VolError } from '../../src/core/errors.ts';
-import type { PluginClients, QuotaBackends } from '../../src/core/runtime-parts.ts';
+import type { PluginClients, QuotaBackends } from '../../src/core/runtime.ts';
 import type { PluginVolume, VolumePluginClient } from '../../src/plugin/client.ts';
 import type { QuotaBackend, QuotaHandle, QuotaLimits, QuotaUsage } from '../../src/quota/backend.ts';
 
