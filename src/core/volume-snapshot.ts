@@ -46,7 +46,10 @@ export async function createSnapshot(rt: Runtime, source: string, name: string):
       // What the source holds is what a volume made from the snapshot starts with.
       const sourceId = rec.quota!.id!;
       snap.size = (await backendByName(rt, 'btrfs')?.usage([{ id: sourceId }]))?.get(sourceId)?.usedBytes ?? 0;
-      rt.store.snapshots.transition(name, 'creating', 'ready', { size: snap.size, quotaId: handle.id });
+      // Only a delete that ignores the source's lock can change the row meanwhile; it removes the files too.
+      if (!rt.store.snapshots.transition(name, 'creating', 'ready', { size: snap.size, quotaId: handle.id })) {
+        throw new VolError('STATE_CONFLICT', `snapshot ${name} was changed in the database while it was being taken`);
+      }
       snap.status = 'ready';
       return snap;
     } catch (err) {
@@ -60,7 +63,8 @@ export async function createSnapshot(rt: Runtime, source: string, name: string):
 export async function deleteSnapshot(rt: Runtime, name: string): Promise<void> {
   const snap = rt.store.snapshots.get(name);
   if (!snap) return;
-  if (snap.status === 'ready') rt.store.snapshots.transition(name, 'ready', 'removing');
+  // A concurrent delete got there first: once its row is gone, there is nothing left to do.
+  if (snap.status === 'ready' && !rt.store.snapshots.transition(name, 'ready', 'removing') && !rt.store.snapshots.get(name)) return;
   await removeSnapshotFiles(rt, snap);
   rt.store.snapshots.delete(name);
 }
