@@ -24,7 +24,7 @@ export function openRuntime(config: VolConfig, mode: RuntimeMode, parts: Runtime
     log,
     quota: parts.quota ?? quotaBackends(config.volumesDir, log),
     plugins: parts.plugins ?? pluginClients(config),
-    drivers: volumeDrivers(),
+    drivers: parts.drivers ?? volumeDrivers(),
     holderQueues: new Map(),
     now: parts.now ?? Date.now,
     afterDiskWork: testDelayFromEnv(),

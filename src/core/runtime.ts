@@ -38,7 +38,7 @@ export interface RuntimeMode {
 }
 
 /** Parts a caller may hand in instead of the real ones (tests pass fakes). */
-export type RuntimeParts = Partial<Pick<Runtime, 'log' | 'quota' | 'plugins' | 'now'>>;
+export type RuntimeParts = Partial<Pick<Runtime, 'log' | 'quota' | 'plugins' | 'drivers' | 'now'>>;
 
 /** The quota backends of one process, by the name a volume records (`tmpfs`, `btrfs`, `xfs`). */
 export interface QuotaBackends {
