@@ -4,20 +4,17 @@ import { volumeEvent } from './events.ts';
 import type { VolumeHolder, VolumeRecord } from './model.ts';
 import type { Runtime } from './runtime.ts';
 
-/** The start time of process `pid` (field 22 of /proc/PID/stat), or undefined if it is gone. */
-export const processStart = processStartTime;
-
 /** True while a holder counts: it has no process, or its process (the same one, not a reused pid) runs. */
 export function isLive(h: VolumeHolder): boolean {
   if (h.pid === undefined) return true;
-  const start = processStart(h.pid);
+  const start = processStartTime(h.pid);
   return start !== undefined && (h.pidStart === undefined || start === h.pidStart);
 }
 
 /** Validates `--pid` and returns the process's start time, so a later reuse of the pid is told apart. */
 export function pidStartOf(pid: number): string {
   if (!Number.isInteger(pid) || pid <= 0) throw new VolError('INVALID_ARG', `invalid --pid ${pid}: expected a process id`);
-  const start = processStart(pid);
+  const start = processStartTime(pid);
   if (start === undefined) throw new VolError('INVALID_ARG', `invalid --pid ${pid}: no such process`);
   return start;
 }

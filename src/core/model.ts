@@ -101,11 +101,6 @@ export interface VolumeInspect {
   Quota?: VolumeQuotaInfo;
 }
 
-/** Every key an inspect object can have, in order (templates may ask for any of them). */
-export const INSPECT_FIELDS: readonly (keyof VolumeInspect)[] = [
-  'Name', 'Driver', 'Mountpoint', 'CreatedAt', 'Status', 'Labels', 'Scope', 'Options', 'UID', 'GID', 'MountCount', 'Holders', 'Quota',
-];
-
 /** Per-volume outcome of a command that acts on several volumes. */
 export interface VolumeRmReport {
   name: string;
