@@ -1,6 +1,7 @@
 import { isLive } from './holders.ts';
 import type { VolumeRmReport } from './model.ts';
 import type { OnProgress } from './progress.ts';
+import { RemovalBatch } from './removal-batch.ts';
 import type { Runtime } from './runtime.ts';
 import { removeOne } from './volume-remove.ts';
 import { listVolumes } from './volume-list.ts';
@@ -19,10 +20,15 @@ export function pruneCandidates(rt: Runtime, filterArgs: readonly string[]): str
  */
 export async function pruneVolumes(rt: Runtime, names: readonly string[], onProgress?: OnProgress): Promise<VolumeRmReport[]> {
   const reports: VolumeRmReport[] = [];
-  for (const [i, name] of names.entries()) {
-    const report = await removeOne(rt, name, { quietIfGone: true, inUse: 'skip', eventType: 'prune' });
-    if (report) reports.push(report);
-    onProgress?.({ done: i + 1, total: names.length });
+  const batch = new RemovalBatch(rt.config.volumesDir);
+  try {
+    for (const [i, name] of names.entries()) {
+      const report = await removeOne(rt, name, { quietIfGone: true, inUse: 'skip', eventType: 'prune', batch });
+      if (report) reports.push(report);
+      onProgress?.({ done: i + 1, total: names.length });
+    }
+  } finally {
+    batch.close();
   }
   return reports;
 }
