@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { dataDir, lockEntries, lsNames, spawnVol, waitFor } from '../helpers/e2e.ts';
@@ -22,7 +22,7 @@ function startTime(pid: number): string {
 
 const BOOT = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
 
-/** Makes `<root>/locks/<name>.lock` with an owner record and an mtime `ageMs` old. */
+/** Makes `<root>/locks/<name>.lock` as earlier vol versions did (a directory with an owner record), its mtime `ageMs` old. */
 function plantOwnedLock(root: string, name: string, owner: { pid: number; start: string; boot: string }, ageMs: number): string {
   const lock = join(root, 'locks', `${name}.lock`);
   mkdirSync(lock, { recursive: true });
@@ -30,6 +30,15 @@ function plantOwnedLock(root: string, name: string, owner: { pid: number; start:
   const when = new Date(Date.now() - ageMs);
   utimesSync(lock, when, when);
   return lock;
+}
+
+/** Where the lock link `lock` points (its owner), or undefined while there is no lock link. */
+function lockOwnerText(lock: string): string | undefined {
+  try {
+    return readlinkSync(lock, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 async function exitedChildPid(): Promise<number> {
@@ -49,15 +58,16 @@ function fillWithManyLinks(data: string, count: number): void {
 }
 
 describe('lock ownership', () => {
-  it('records the owner (pid, start time, boot id) inside the lock while a command works', () =>
+  it('records the owner (pid, start time, boot id) as the lock link\'s target while a command works', () =>
     withRoot(async (root) => {
       const slow = spawnVol(root, ['create', 'held'], { VOL_TEST_DELAY_MS: '3000' });
-      const owner = join(root, 'locks', 'held.lock', 'owner');
-      await waitFor('the owner record', () => existsSync(owner));
-      const rec = JSON.parse(readFileSync(owner, 'utf8')) as { pid: number; start: string; boot: string };
-      assert.equal(rec.pid, slow.child.pid);
-      assert.equal(rec.start, startTime(slow.child.pid!));
-      assert.equal(rec.boot, BOOT);
+      const lock = join(root, 'locks', 'held.lock');
+      await waitFor('the lock', () => lockOwnerText(lock) !== undefined);
+      assert.ok(lstatSync(lock).isSymbolicLink());
+      const [pid, start, boot] = lockOwnerText(lock)!.split(':');
+      assert.equal(Number(pid), slow.child.pid);
+      assert.equal(start, startTime(slow.child.pid!));
+      assert.equal(boot, BOOT);
       const r = await slow.done;
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(lockEntries(root), []);
@@ -66,7 +76,7 @@ describe('lock ownership', () => {
   it('after kill -9 of a lock holder the next command takes the lock at once (under 2 s), silently', () =>
     withRoot(async (root) => {
       const victim = spawnVol(root, ['create', 'victim'], { VOL_TEST_DELAY_MS: '60000' });
-      await waitFor('the create to make _data', () => existsSync(dataDir(root, 'victim')) && existsSync(join(root, 'locks', 'victim.lock', 'owner')));
+      await waitFor('the create to make _data', () => existsSync(dataDir(root, 'victim')) && lockOwnerText(join(root, 'locks', 'victim.lock')) !== undefined);
       victim.child.kill('SIGKILL');
       await victim.done;
       assert.deepEqual(lockEntries(root), ['victim.lock']);
