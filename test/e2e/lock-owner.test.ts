@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { dataDir, lockEntries, lsNames, spawnVol, waitFor } from '../helpers/e2e.ts';
@@ -111,6 +111,38 @@ describe('lock ownership', () => {
       assert.match(w.stderr, /^Error: timed out after 700ms waiting for the lock of volume live/m);
       assert.ok(existsSync(join(live, 'owner')), 'a live owner\'s lock was touched');
       assert.deepEqual(await lsNames(root), ['dead', 'reboot']);
+    }));
+
+  it('lock links: a dead owner\'s is taken over at once and reported by vol check, a live owner\'s never, and a set-aside one is cleared', () =>
+    withRoot(async (root) => {
+      assert.equal((await volAsync(root, ['create', 'gone'])).code, 0);
+      const locks = join(root, 'locks');
+      const deadPid = await exitedChildPid();
+      symlinkSync(`${deadPid}:1:${BOOT}`, join(locks, 'gone.lock'));
+      symlinkSync(`${deadPid}:1:${BOOT}`, join(locks, `aside.lock.broken-${deadPid}-0a1b2c3d`));
+      const live = join(locks, 'live.lock');
+      symlinkSync(`${process.pid}:${startTime(process.pid)}:${BOOT}`, live);
+
+      const found = await volAsync(root, ['check', '--format', 'json']);
+      assert.equal(found.code, 1, found.stderr);
+      const kinds = (JSON.parse(found.stdout) as { Kind: string; Volume: string }[]).map((f) => `${f.Kind} ${f.Volume}`).sort();
+      assert.deepEqual(kinds, ['lock-dead-owner gone', 'lock-orphan aside']);
+
+      const t0 = Date.now();
+      const r = await volAsync(root, ['--log-level', 'info', 'rm', 'gone']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(Date.now() - t0 < 2000);
+      assert.match(r.stderr, /^Info: took over the lock of volume gone/m);
+
+      const w = await volAsync(root, ['create', 'live'], { env: { VOL_LOCK_WAIT_MS: '500', VOL_LOCK_STALE_MS: '2000' } });
+      assert.equal(w.code, 125);
+      assert.match(w.stderr, /^Error: timed out after 500ms waiting for the lock of volume live/m);
+      assert.equal(lockOwnerText(live), `${process.pid}:${startTime(process.pid)}:${BOOT}`, 'a live owner\'s lock was touched');
+
+      const repaired = await volAsync(root, ['check', '--repair']);
+      assert.equal(repaired.code, 0, repaired.stdout + repaired.stderr);
+      assert.deepEqual(readdirSync(locks), ['live.lock']);
+      assert.deepEqual(await lsNames(root), []);
     }));
 
   it('a 1,000,000-file rm with a 2 s stale time keeps its lock; a racing create of the name waits for it, nothing lost', { timeout: 120_000 }, () =>
