@@ -9,9 +9,9 @@ import { listVolumes } from './volume-list.ts';
 /** The volumes prune would remove now: ready, matching every filter, and without live holders. */
 export function pruneCandidates(rt: Runtime, filterArgs: readonly string[]): string[] {
   const holders = rt.store.allHolders();
-  return listVolumes(rt, filterArgs)
-    .filter((v) => !(holders.get(v.name) ?? []).some(isLive))
-    .map((v) => v.name);
+  // Without filters, names are all it needs: 100,000 full records would be most of its memory.
+  const names = filterArgs.length === 0 ? rt.store.readyNames() : listVolumes(rt, filterArgs).map((v) => v.name);
+  return names.filter((name) => !(holders.get(name) ?? []).some(isLive));
 }
 
 /**

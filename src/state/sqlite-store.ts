@@ -256,6 +256,10 @@ class SqliteVolumeStore implements VolumeStore {
     return this.stmts.names.pluck().all() as string[];
   }
 
+  readyNames(): string[] {
+    return this.stmts.readyNames.pluck().all() as string[];
+  }
+
   namesWithPrefix(prefix: string, limit: number): string[] {
     return this.stmts.prefix.pluck().all({ prefix, limit }) as string[];
   }
@@ -320,6 +324,7 @@ function prepare(db: Database.Database) {
     transition: db.prepare('UPDATE volumes SET status = ? WHERE name = ? AND status = ?'),
     delete: db.prepare('DELETE FROM volumes WHERE name = ?'),
     names: db.prepare('SELECT name FROM volumes ORDER BY name'),
+    readyNames: db.prepare("SELECT name FROM volumes WHERE status = 'ready' ORDER BY name"),
     // A range on the primary key, then an exact (case-sensitive, unlike LIKE) prefix comparison.
     prefix: db.prepare(`SELECT name FROM volumes
       WHERE name >= @prefix AND substr(name, 1, length(@prefix)) = @prefix AND status = 'ready'
