@@ -100,9 +100,8 @@ export class FileLocker implements VolumeLocker {
     }
     const ownerText = readOwnerText(lockDir);
     const owner = parseOwner(ownerText);
-    // A link always names its owner; one that names none was not made by vol and is judged by its age.
     const ageMs = Date.now() - st.mtimeMs;
-    // A lock directory without an owner record is being made this instant by an older vol, or was left by one: its age decides.
+    // A lock link names its owner; one naming none (a directory an older vol is making this instant or left, or a link vol did not make) is judged by its age.
     const abandoned = owner ? !ownerAlive(owner) : ageMs > this.timing.staleMs;
     return { owner, ageMs, abandoned, ino: st.ino, ownerText };
   }
