@@ -20,12 +20,11 @@ export function pruneCandidates(rt: Runtime, filterArgs: readonly string[]): str
  */
 export async function pruneVolumes(rt: Runtime, names: readonly string[], onProgress?: OnProgress): Promise<VolumeRmReport[]> {
   const reports: VolumeRmReport[] = [];
-  const batch = new RemovalBatch(rt);
+  const batch = new RemovalBatch(rt.config.volumesDir);
   try {
     for (const [i, name] of names.entries()) {
       const report = await removeOne(rt, name, { quietIfGone: true, inUse: 'skip', eventType: 'prune', batch });
       if (report) reports.push(report);
-      batch.flush();
       onProgress?.({ done: i + 1, total: names.length });
     }
   } finally {

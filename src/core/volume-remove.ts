@@ -24,13 +24,12 @@ export async function removeVolumes(rt: Runtime, opts: VolumeRmOptions, onProgre
   const reports: VolumeRmReport[] = [];
   // --all lists once; each is re-read under its lock and skipped if it went away meanwhile.
   const targets = opts.all ? rt.store.listNames() : opts.names;
-  const batch = new RemovalBatch(rt);
+  const batch = new RemovalBatch(rt.config.volumesDir);
   try {
     for (const [i, typed] of targets.entries()) {
       onProgress?.({ done: i, total: targets.length });
       const report = await removeTarget(rt, opts, typed, batch);
       if (report) reports.push(report);
-      batch.flush();
     }
   } finally {
     batch.close();
@@ -65,7 +64,6 @@ export interface RemoveOneOptions {
 
 /** Removes one volume under its lock; undefined when there is nothing to report (gone, or skipped). */
 export async function removeOne(rt: Runtime, name: string, opts: RemoveOneOptions): Promise<VolumeRmReport | undefined> {
-  opts.batch?.flushIfQueued(name);
   try {
     return await rt.locker.withLock(name, async () => {
       const rec = rt.store.get(name);
@@ -88,7 +86,7 @@ export async function removeOne(rt: Runtime, name: string, opts: RemoveOneOption
       // podman: rm detaches a volume mounted with a plain `mount` whatever its count; forcing also releases holders.
       await detachVolume(rt, rec, holders);
       // Checked before the row changes or anything is deleted, so a refusal changes nothing.
-      const batch = opts.batch ?? new RemovalBatch(rt);
+      const batch = opts.batch ?? new RemovalBatch(rt.config.volumesDir);
       try {
         batch.assertNothingMountedUnder(layout.volDir, name);
         checkVolumeDir(layout, batch.volumesDirFd());
@@ -98,10 +96,8 @@ export async function removeOne(rt: Runtime, name: string, opts: RemoveOneOption
       } finally {
         if (!opts.batch) batch.close();
       }
-      const report = { name };
-      if (opts.batch) opts.batch.deleteLater(rec, volumeEvent(rec, opts.eventType), report);
-      else rt.store.delete(name, volumeEvent(rec, opts.eventType));
-      return report;
+      rt.store.delete(name, volumeEvent(rec, opts.eventType));
+      return { name };
     });
   } catch (err) {
     return { name, error: err as Error };

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { VolError, errnoCode } from '../core/errors.ts';
 import type { VolumeEvent, VolumeHolder, VolumeRecord, VolumeStatus } from '../core/model.ts';
 import { EventLog } from './event-log.ts';
-import type { EventQuery, RemovedRow, VolumeListQuery, VolumeStore } from './store.ts';
+import type { EventQuery, VolumeListQuery, VolumeStore } from './store.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { SqliteSnapshotStore, type SnapshotStore } from './snapshot-store.ts';
 import { rowToHolder, rowToRecord, type HolderRow, type VolumeRow } from './rows.ts';
@@ -232,14 +232,6 @@ class SqliteVolumeStore implements VolumeStore {
     this.write(() => this.stmts.delete.run(name), event);
   }
 
-  deleteRemoving(rows: readonly RemovedRow[]): void {
-    this.write(() => {
-      for (const r of rows) {
-        if (this.stmts.deleteRemoving.run(r.name, r.createdAt).changes === 1 && r.event) this.log.append(r.event);
-      }
-    }, undefined);
-  }
-
   list(query: VolumeListQuery = {}): VolumeRecord[] {
     const where: string[] = [];
     const params: unknown[] = [];
@@ -331,7 +323,6 @@ function prepare(db: Database.Database) {
     get: db.prepare('SELECT * FROM volumes WHERE name = ?'),
     transition: db.prepare('UPDATE volumes SET status = ? WHERE name = ? AND status = ?'),
     delete: db.prepare('DELETE FROM volumes WHERE name = ?'),
-    deleteRemoving: db.prepare("DELETE FROM volumes WHERE name = ? AND status = 'removing' AND created_at = ?"),
     names: db.prepare('SELECT name FROM volumes ORDER BY name'),
     readyNames: db.prepare("SELECT name FROM volumes WHERE status = 'ready' ORDER BY name"),
     // A range on the primary key, then an exact (case-sensitive, unlike LIKE) prefix comparison.

@@ -26,13 +26,6 @@ export interface VolumeListQuery {
   includeTransient?: boolean;
 }
 
-/** A row whose volume's files are gone, for `deleteRemoving`. */
-export interface RemovedRow {
-  name: string;
-  createdAt: number;
-  event?: VolumeEvent;
-}
-
 /** The persistent record of volumes; every SQL statement of vol lives behind this interface. */
 export interface VolumeStore {
   /**
@@ -63,11 +56,6 @@ export interface VolumeStore {
   transition(name: string, from: VolumeStatus, to: VolumeStatus, event?: VolumeEvent): boolean;
   /** Deletes the row (and its labels). */
   delete(name: string, event?: VolumeEvent): void;
-  /**
-   * Deletes in one transaction each row that is still the `removing` one created at `createdAt`
-   * (a row made anew meanwhile stays), appending its event only when it went.
-   */
-  deleteRemoving(rows: readonly RemovedRow[]): void;
   /** Records an event that changes no volume row (export, import). */
   appendEvent(event: VolumeEvent): void;
   /** Events matching `q`, oldest first, streamed row by row. */
