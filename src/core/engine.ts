@@ -18,7 +18,8 @@ import { createVolume } from './volume-create.ts';
 import { mountVolume, reconciledMountCount, unmountVolume, type MountHolder } from './volume-mount.ts';
 import { readMountTable } from '../local/mounts.ts';
 import { removeVolumes } from './volume-remove.ts';
-import { listVolumes } from './volume-list.ts';
+import { listBriefReport, listVolumes } from './volume-list.ts';
+import type { VolumeBrief } from '../state/store.ts';
 import { pruneCandidates, pruneVolumes } from './volume-prune.ts';
 import { expandVolume } from './volume-expand.ts';
 import { ensureHostVolume } from './host-volume.ts';
@@ -79,6 +80,11 @@ export class Engine {
     const { status, warnings } = await pluginStatuses(this.rt, volumes, false);
     const shown = withQuota ? await inspectWithQuota(this.rt, volumes) : volumes.map((v) => toInspect(v));
     return { volumes: withStatus(shown, status), warnings };
+  }
+
+  /** `vol ls` as a table or as names: name and driver only, the same volumes in the same order, the same plugin warnings. */
+  lsBrief(filterArgs: readonly string[] = []): Promise<{ volumes: VolumeBrief[]; warnings: string[] }> {
+    return listBriefReport(this.rt, filterArgs);
   }
 
   /** `vol prune`, step one: what would be removed now. */

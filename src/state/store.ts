@@ -19,6 +19,12 @@ export interface LabelCondition {
 /** Every change method takes an optional event, written in the same transaction as the change. */
 
 /** Which volumes `list` returns. */
+/** The two columns `ls` prints by default. */
+export interface VolumeBrief {
+  name: string;
+  driver: string;
+}
+
 export interface VolumeListQuery {
   /** Volumes that have every one of these labels (AND); any number of conditions, one bound parameter. */
   allLabels?: readonly LabelCondition[];
@@ -66,6 +72,8 @@ export interface VolumeStore {
   lastEventId(): number;
   /** Ready volumes sorted by name (plus transient ones when asked). */
   list(query?: VolumeListQuery): VolumeRecord[];
+  /** Name and driver of the volumes `list` would return, in the same order: what a table of names needs, and no more. */
+  listBrief(query?: VolumeListQuery): VolumeBrief[];
   /** Names of rows in any status, sorted. */
   listNames(): string[];
   /** Names of ready volumes that start with `prefix`, at most `limit`. */
