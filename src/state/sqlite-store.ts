@@ -8,7 +8,7 @@ import { EventLog } from './event-log.ts';
 import type { EventQuery, VolumeBrief, VolumeListQuery, VolumeStore } from './store.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { SqliteSnapshotStore, type SnapshotStore } from './snapshot-store.ts';
-import { rowToHolder, rowToRecord, type HolderRow, type VolumeRow } from './rows.ts';
+import { rowFromValues, rowToHolder, rowToRecord, VOLUME_COLUMNS, type HolderRow, type VolumeRow } from './rows.ts';
 
 /** How long a write waits for another process's transaction before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 30_000;
@@ -233,7 +233,7 @@ class SqliteVolumeStore implements VolumeStore {
   }
 
   list(query: VolumeListQuery = {}): VolumeRecord[] {
-    return (this.listQuery('v.*', query).all() as VolumeRow[]).map(rowToRecord);
+    return (this.listQuery(VOLUME_COLUMNS, query).raw().all() as unknown[][]).map((a) => rowToRecord(rowFromValues(a)));
   }
 
   listBrief(query: VolumeListQuery = {}): VolumeBrief[] {
@@ -257,7 +257,12 @@ class SqliteVolumeStore implements VolumeStore {
       // the count of joined rows says whether all of them hold.
       params.push(JSON.stringify(query.allLabels.map((c) => [c.key, c.value ?? null])), query.allLabels.length);
     }
-    const sql = `SELECT ${columns} FROM volumes v ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY v.name`;
+    if (query.after !== undefined) {
+      where.push('v.name > ?');
+      params.push(query.after);
+    }
+    const limit = query.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(query.limit))}`;
+    const sql = `SELECT ${columns} FROM volumes v ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY v.name${limit}`;
     return this.db.prepare(sql).bind(...params);
   }
 

@@ -30,6 +30,10 @@ export interface VolumeListQuery {
   allLabels?: readonly LabelCondition[];
   /** Include rows that are being created or removed (default: ready only). */
   includeTransient?: boolean;
+  /** Only names sorting after this one: with `limit`, the next page of a listing read a page at a time. */
+  after?: string;
+  /** At most this many rows. */
+  limit?: number;
 }
 
 /** The persistent record of volumes; every SQL statement of vol lives behind this interface. */

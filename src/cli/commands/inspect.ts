@@ -3,6 +3,8 @@ import type { VolumeInspect } from '../../core/model.ts';
 import { renderJson, renderTemplate, templateResult } from '../render.ts';
 import { isJsonFormat } from '../template/index.ts';
 import type { Register } from './shared.ts';
+import type { Engine } from '../../core/engine.ts';
+import type { Writable } from 'node:stream';
 
 interface InspectFlags {
   all?: boolean;
@@ -22,6 +24,12 @@ export const registerInspect: Register = (program, { ctx, finish }) => {
         throw new VolError('INVALID_ARG', 'provide one or more volume names or use --all');
       }
       const engine = await ctx.engine(true);
+      if (flags.all && (isJsonFormat(flags.format) || flags.format === '')) {
+        // Written a page at a time: 100,000 volumes never sit in memory as objects, nor as one string.
+        const warnings: string[] = [];
+        finish({ stdout: '', errors: [], warnings, streams: async (io) => void warnings.push(...(await writeJsonPages(engine, io.stdoutBytes()))) });
+        return;
+      }
       const { reports, warnings } = await engine.inspect(names, Boolean(flags.all));
       const volumes = reports.flatMap((r) => (r.volume ? [r.volume] : []));
       const errors = reports.flatMap((r) => (r.error ? [r.error] : []));
@@ -29,6 +37,25 @@ export const registerInspect: Register = (program, { ctx, finish }) => {
       finish({ stdout: out.stdout, errors: [...errors, ...out.errors], warnings });
     });
 };
+
+/** The JSON array `renderJson` prints, built a page at a time: each item as it would be indented inside the array. */
+async function writeJsonPages(engine: Engine, out: Writable): Promise<string[]> {
+  const write = (text: string) => new Promise<void>((resolve, reject) => out.write(text, (err) => (err ? reject(err) : resolve())));
+  let first = true;
+  const warnings = await engine.inspectPages(async (volumes) => {
+    let text = first ? '[\n' : ',\n';
+    first = false;
+    // JSON strings hold no raw newline, so every newline of an item starts one of its lines.
+    for (let i = 0; i < volumes.length; i++) text += (i > 0 ? ',\n' : '') + JSON_ITEM_INDENT + JSON.stringify(volumes[i], null, 5).replaceAll('\n', '\n' + JSON_ITEM_INDENT);
+    await write(text);
+    return true;
+  });
+  await write(first ? '[]\n' : '\n]\n');
+  return warnings;
+}
+
+/** What JSON.stringify(array, null, 5) puts before each line of an item. */
+const JSON_ITEM_INDENT = '     ';
 
 function render(volumes: VolumeInspect[], format: string): string {
   return isJsonFormat(format) || format === '' ? renderJson(volumes) : renderTemplate(format, volumes, false);
