@@ -43,19 +43,15 @@ async function writeJsonPages(engine: Engine, out: Writable): Promise<string[]> 
   const write = (text: string) => new Promise<void>((resolve, reject) => out.write(text, (err) => (err ? reject(err) : resolve())));
   let first = true;
   const warnings = await engine.inspectPages(async (volumes) => {
-    let text = first ? '[\n' : ',\n';
+    // The page as JSON.stringify prints an array, without its brackets: its items, indented as in the whole array.
+    const items = JSON.stringify(volumes, null, 5).slice(2, -2);
+    await write((first ? '[\n' : ',\n') + items);
     first = false;
-    // JSON strings hold no raw newline, so every newline of an item starts one of its lines.
-    for (let i = 0; i < volumes.length; i++) text += (i > 0 ? ',\n' : '') + JSON_ITEM_INDENT + JSON.stringify(volumes[i], null, 5).replaceAll('\n', '\n' + JSON_ITEM_INDENT);
-    await write(text);
     return true;
   });
   await write(first ? '[]\n' : '\n]\n');
   return warnings;
 }
-
-/** What JSON.stringify(array, null, 5) puts before each line of an item. */
-const JSON_ITEM_INDENT = '     ';
 
 function render(volumes: VolumeInspect[], format: string): string {
   return isJsonFormat(format) || format === '' ? renderJson(volumes) : renderTemplate(format, volumes, false);
