@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
 import { VolError, errnoCode } from '../core/errors.ts';
 import type { SnapshotRecord, SnapshotStatus } from '../core/model.ts';
-import { preparingOnUse, type Preparer } from './lazy-statements.ts';
 
 /** The persistent record of volume snapshots (the `snapshots` table). */
 export interface SnapshotStore {
@@ -37,7 +36,7 @@ export class SqliteSnapshotStore implements SnapshotStore {
   private readonly stmts: ReturnType<typeof prepare>;
 
   constructor(private readonly db: Database.Database) {
-    this.stmts = prepare(preparingOnUse(db));
+    this.stmts = prepare(db);
   }
 
   insertCreating(rec: SnapshotRecord): void {
@@ -72,7 +71,7 @@ export class SqliteSnapshotStore implements SnapshotStore {
   }
 }
 
-function prepare(db: Preparer) {
+function prepare(db: Database.Database) {
   return {
     insert: db.prepare(`INSERT INTO snapshots (name, source_volume, path, created_at, size, status) VALUES (?, ?, ?, ?, ?, 'creating')`),
     transition: db.prepare(`UPDATE snapshots SET status = @to, size = COALESCE(@size, size), quota_id = COALESCE(@quota_id, quota_id)

@@ -8,7 +8,6 @@ import { EventLog } from './event-log.ts';
 import type { EventQuery, VolumeBrief, VolumeListQuery, VolumeStore } from './store.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { SqliteSnapshotStore, type SnapshotStore } from './snapshot-store.ts';
-import { preparingOnUse, type Preparer } from './lazy-statements.ts';
 import { rowFromValues, rowToHolder, rowToRecord, VOLUME_COLUMNS, type HolderRow, type VolumeRow } from './rows.ts';
 
 /** How long a write waits for another process's transaction before SQLITE_BUSY. */
@@ -102,7 +101,7 @@ class SqliteVolumeStore implements VolumeStore {
     private readonly db: Database.Database,
     eventsMax: number,
   ) {
-    this.stmts = prepare(preparingOnUse(db));
+    this.stmts = prepare(db);
     this.log = new EventLog(db, eventsMax);
     this.snapshots = new SqliteSnapshotStore(db);
   }
@@ -306,7 +305,7 @@ class SqliteVolumeStore implements VolumeStore {
   }
 }
 
-function prepare(db: Preparer) {
+function prepare(db: Database.Database) {
   return {
     insert: db.prepare(`INSERT INTO volumes (name, driver, mountpoint, created_at, created_ns, status, labels, options,
         uid, gid, size, inodes, no_quota, plugin_timeout, quota_backend, quota_id)
