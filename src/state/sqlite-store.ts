@@ -5,10 +5,10 @@ import Database from 'better-sqlite3';
 import { VolError, errnoCode } from '../core/errors.ts';
 import type { VolumeEvent, VolumeHolder, VolumeRecord, VolumeStatus } from '../core/model.ts';
 import { EventLog } from './event-log.ts';
-import type { EventQuery, VolumeListQuery, VolumeStore } from './store.ts';
+import type { EventQuery, VolumeBrief, VolumeListQuery, VolumeStore } from './store.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { SqliteSnapshotStore, type SnapshotStore } from './snapshot-store.ts';
-import { rowToHolder, rowToRecord, type HolderRow, type VolumeRow } from './rows.ts';
+import { rowFromValues, rowToHolder, rowToRecord, VOLUME_COLUMNS, type HolderRow, type VolumeRow } from './rows.ts';
 
 /** How long a write waits for another process's transaction before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 30_000;
@@ -233,6 +233,15 @@ class SqliteVolumeStore implements VolumeStore {
   }
 
   list(query: VolumeListQuery = {}): VolumeRecord[] {
+    return (this.listQuery(VOLUME_COLUMNS, query).raw().all() as unknown[][]).map((a) => rowToRecord(rowFromValues(a)));
+  }
+
+  listBrief(query: VolumeListQuery = {}): VolumeBrief[] {
+    return this.listQuery('v.name, v.driver', query).all() as VolumeBrief[];
+  }
+
+  /** The listing's statement with its parameters bound: the columns asked for, one query, sorted by name. */
+  private listQuery(columns: string, query: VolumeListQuery): Database.Statement {
     const where: string[] = [];
     const params: unknown[] = [];
     if (!query.includeTransient) where.push(`v.status = 'ready'`);
@@ -248,8 +257,13 @@ class SqliteVolumeStore implements VolumeStore {
       // the count of joined rows says whether all of them hold.
       params.push(JSON.stringify(query.allLabels.map((c) => [c.key, c.value ?? null])), query.allLabels.length);
     }
-    const sql = `SELECT v.* FROM volumes v ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY v.name`;
-    return (this.db.prepare(sql).all(...params) as VolumeRow[]).map(rowToRecord);
+    if (query.after !== undefined) {
+      where.push('v.name > ?');
+      params.push(query.after);
+    }
+    const limit = query.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(query.limit))}`;
+    const sql = `SELECT ${columns} FROM volumes v ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY v.name${limit}`;
+    return this.db.prepare(sql).bind(...params);
   }
 
   listNames(): string[] {
