@@ -2,22 +2,45 @@
 // with no module resolution loads faster than the tree of ES modules it is built from.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
-// commander requires node:child_process (and so net, dgram…) at load time for executable
-// subcommands, which vol does not use; this stand-in loads it only if something touches it.
-const lazyChildProcess = {
-  name: 'lazy-child-process',
+// Modules that cost every command start-up time when loaded with the bundle, and that most
+// commands never use: node:child_process (it loads net, dgram…), node:http, node:fs/promises
+// (readline…), node:assert (signal-exit checks its arguments with it), graceful-fs
+// (proper-lockfile's default fs, which vol replaces with its own). Each is replaced by a stand-in
+// that loads the real module the first time it is used.
+const LAZY_FOR_PACKAGES = { child_process: 'node:child_process', assert: 'node:assert', 'graceful-fs': 'graceful-fs' };
+const LAZY_FOR_SOURCES = ['child_process', 'http', 'fs/promises'];
+const requireHere = createRequire(import.meta.url);
+const lazyModules = {
+  name: 'lazy-modules',
   setup(b) {
-    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
-      args.importer.includes('node_modules/commander') ? { path: 'lazy-child-process', namespace: 'vol' } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'vol' }, () => ({
-      contents: "module.exports = new Proxy({}, { get: (_, key) => require('node:child_process')[key] });",
+    b.onResolve({ filter: /^(node:)?(child_process|assert|graceful-fs|http|fs\/promises)$/ }, (args) => {
+      // The stand-ins' own require of the real module resolves as usual.
+      if (args.namespace !== 'file') return undefined;
+      const bare = args.path.replace(/^node:/, '');
+      if (args.importer.includes('node_modules') && Object.hasOwn(LAZY_FOR_PACKAGES, bare)) return { path: bare, namespace: 'lazy-cjs' };
+      if (!args.importer.includes('node_modules') && LAZY_FOR_SOURCES.includes(bare) && args.path.startsWith('node:')) return { path: bare, namespace: 'lazy-esm' };
+      return undefined;
+    });
+    // A package requires it and reads properties off it: a proxy that loads the module on the first read.
+    b.onLoad({ filter: /.*/, namespace: 'lazy-cjs' }, (args) => ({
+      contents: `module.exports = new Proxy({}, { get: (_, key) => require(${JSON.stringify(LAZY_FOR_PACKAGES[args.path])})[key] });`,
       loader: 'js',
+      resolveDir: process.cwd(),
     }));
+    // vol's sources import named functions: each becomes a function that calls the real one. A
+    // class or a value cannot be forwarded this way, so importing one fails the build.
+    b.onLoad({ filter: /.*/, namespace: 'lazy-esm' }, (args) => {
+      const real = requireHere(`node:${args.path}`);
+      const names = Object.keys(real).filter((k) => typeof real[k] === 'function' && /^[a-z]/.test(k));
+      const lines = [`const load = () => require(${JSON.stringify(`node:${args.path}`)});`];
+      for (const k of names) lines.push(`export function ${k}(...args) { return load().${k}(...args); }`);
+      return { contents: lines.join('\n'), loader: 'js' };
+    });
   },
 };
 
@@ -37,7 +60,7 @@ await build({
   // pino loads worker files at run time and is required lazily; tar is loaded only by export/import:
   // left outside the bundle, neither costs other commands any start-up time.
   external: ['pino', 'tar'],
-  plugins: [lazyChildProcess],
+  plugins: [lazyModules],
   // createRequire takes a path as well as a URL; __filename avoids building a URL at start-up.
   define: { 'import.meta.url': '__filename', VOL_BUILD: buildInfo },
   banner: {

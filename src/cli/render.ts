@@ -57,14 +57,17 @@ export function templateResult(render: () => string): { stdout: string; errors: 
  * has both cells, so Go's tabwriter reduces to padding the first column to max(12, widest + 2);
  * it is done directly because `ls` prints tens of thousands of rows.
  */
-export function renderVolumeTable(volumes: readonly VolumeInspect[], heading: boolean): string {
+export function renderVolumeTable(volumes: readonly { name: string; driver: string }[], heading: boolean): string {
   if (volumes.length === 0) return '';
-  let width = PODMAN_TABLE.minwidth;
-  for (const v of volumes) width = Math.max(width, [...v.Driver].length + PODMAN_TABLE.padding);
-  const pad = (d: string) => d + PODMAN_TABLE.padchar.repeat(width - [...d].length);
-  let out = heading ? pad('DRIVER') + 'VOLUME NAME\n' : '';
-  for (const v of volumes) out += pad(v.Driver) + v.Name + '\n';
-  return out;
+  // Widths in code points, as Go counts runes; measured once per driver, not once per row.
+  const widths = new Map<string, number>();
+  for (const v of volumes) if (!widths.has(v.driver)) widths.set(v.driver, [...v.driver].length);
+  const width = Math.max(PODMAN_TABLE.minwidth, ...[...widths.values()].map((w) => w + PODMAN_TABLE.padding));
+  const pads = new Map<string, string>();
+  for (const [d, w] of widths) pads.set(d, d + PODMAN_TABLE.padchar.repeat(width - w));
+  const chunks: string[] = heading ? ['DRIVER' + PODMAN_TABLE.padchar.repeat(width - 6) + 'VOLUME NAME\n'] : [];
+  for (const v of volumes) chunks.push(pads.get(v.driver)! + v.name + '\n');
+  return chunks.join('');
 }
 
 function headersOf(item: GoStruct): Record<string, string> {

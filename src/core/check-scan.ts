@@ -30,6 +30,9 @@ export function derivedDataPath(rt: Runtime, name: string): string {
   return join(rt.config.volumesDir, name, '_data');
 }
 
+/** Rows read at once by the scan. */
+const SCAN_PAGE = 1000;
+
 /** One read-only look at everything; volumes whose lock a live process holds are being worked on and skipped. */
 export async function scanAll(rt: Runtime, onProgress?: (phase: string, done: number, total: number) => void): Promise<CheckFinding[]> {
   // Directories before rows: create reserves the row before it makes the directory, so a
@@ -38,22 +41,31 @@ export async function scanAll(rt: Runtime, onProgress?: (phase: string, done: nu
   const out: CheckFinding[] = scanDatabase(rt);
   const locks = rt.locker.list();
   const busy = new Set(locks.filter((l) => !l.abandoned).map((l) => l.name));
-  const rows = rt.store.list({ includeTransient: true });
-  const names = new Set(rows.map((r) => r.name));
+  const all = rt.store.listNames();
+  const names = new Set(all);
   out.push(...scanLocks(rt, locks, names));
   const table = readMountTable();
   const holders = rt.store.allHolders();
-  rows.forEach((rec, i) => {
-    if (!busy.has(rec.name)) out.push(...scanVolume(rt, rec, holders.get(rec.name) ?? [], table));
-    onProgress?.('volumes', i + 1, rows.length);
-  });
+  // Rows are read a page at a time, so that 100,000 of them never sit in memory as records; only those with a quota are kept, for scanQuota.
+  const withQuota: VolumeRecord[] = [];
+  let scanned = 0;
+  for (let after: string | undefined; ; ) {
+    const page = rt.store.list({ includeTransient: true, after, limit: SCAN_PAGE });
+    for (const rec of page) {
+      if (!busy.has(rec.name)) out.push(...scanVolume(rt, rec, holders.get(rec.name) ?? [], table));
+      if (rec.quota?.id !== undefined) withQuota.push(rec);
+      onProgress?.('volumes', ++scanned, Math.max(all.length, scanned));
+    }
+    if (page.length < SCAN_PAGE) break;
+    after = page[page.length - 1]!.name;
+  }
   const lostFound = lostFoundDir(rt);
   for (const e of entries) {
     if (e === LOST_FOUND || names.has(e) || busy.has(e)) continue;
     const path = join(rt.config.volumesDir, e);
     out.push({ kind: 'orphan-dir', volume: e, path, detail: 'no volume records this directory', repair: `move it to ${lostFound}/ with a note (nothing is deleted)` });
   }
-  if (entries.length > 0 || rows.length > 0) out.push(...(await scanQuota(rt, rows)));
+  if (entries.length > 0 || scanned > 0) out.push(...(await scanQuota(rt, withQuota)));
   return out;
 }
 

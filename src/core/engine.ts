@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { noSuchVolume, resolveVolume } from './lookup.ts';
-import { type Logger, type SnapshotRecord, toInspect, type VolumeCreateOptions, type VolumeCreateReport, type VolumeEvent, type VolumeInspect, type VolumeRecord, type VolumeRmOptions, type VolumeRmReport } from './model.ts';
+import { type Logger, type SnapshotRecord, toInspect, type VolumeCreateOptions, type VolumeCreateReport, type VolumeEvent, type VolumeHolder, type VolumeInspect, type VolumeRecord, type VolumeRmOptions, type VolumeRmReport } from './model.ts';
 import type { DiskUsageReport } from './df.ts';
 import { gatherInfo, type VolInfo } from './info.ts';
 import { mountCounted, unmountCounted } from './counted-holders.ts';
@@ -16,9 +16,10 @@ import type { Runtime } from './runtime.ts';
 import { exportVolume, importVolume } from './volume-archive.ts';
 import { createVolume } from './volume-create.ts';
 import { mountVolume, reconciledMountCount, unmountVolume, type MountHolder } from './volume-mount.ts';
-import { readMountTable } from '../local/mounts.ts';
+import { readMountTable, type MountInfo } from '../local/mounts.ts';
 import { removeVolumes } from './volume-remove.ts';
-import { listVolumes } from './volume-list.ts';
+import { listBriefReport, listVolumes } from './volume-list.ts';
+import type { VolumeBrief } from '../state/store.ts';
 import { pruneCandidates, pruneVolumes } from './volume-prune.ts';
 import { expandVolume } from './volume-expand.ts';
 import { ensureHostVolume } from './host-volume.ts';
@@ -81,6 +82,11 @@ export class Engine {
     return { volumes: withStatus(shown, status), warnings };
   }
 
+  /** `vol ls` as a table or as names: name and driver only, the same volumes in the same order, the same plugin warnings. */
+  lsBrief(filterArgs: readonly string[] = []): Promise<{ volumes: VolumeBrief[]; warnings: string[] }> {
+    return listBriefReport(this.rt, filterArgs);
+  }
+
   /** `vol prune`, step one: what would be removed now. */
   pruneCandidates(filterArgs: readonly string[] = []): string[] {
     return pruneCandidates(this.rt, filterArgs);
@@ -116,16 +122,42 @@ export class Engine {
         reports.push({ name: typed, error: err as Error });
       }
     }
-    const holders = this.rt.store.allHolders();
-    for (const v of found) v.holders = (holders.get(v.name) ?? []).filter(isLive);
-    // Computed read-only (inspect takes no lock): what the kernel has mounted, not what a killed process left counted.
-    const table = found.length > 0 ? readMountTable() : [];
-    for (const v of found) v.mountCount = reconciledMountCount(this.rt, v, table);
-    const { status, warnings } = await pluginStatuses(this.rt, found, true);
-    const shown = withStatus(await inspectWithQuota(this.rt, found), status);
+    const { shown, warnings } = await this.inspected(found, this.rt.store.allHolders(), found.length > 0 ? readMountTable() : []);
     if (all) return { reports: shown.map((v) => ({ name: v.Name, volume: v })), warnings };
     let next = 0;
     return { reports: reports.map((r) => (r.error ? r : { ...r, volume: shown[next++] })), warnings };
+  }
+
+  /**
+   * `vol inspect --all` a page at a time, in name order, so that no more than `pageSize` volumes
+   * are held at once: `each` hears every page, and the listing stops early when it returns false.
+   * Returns the plugin warnings. Each page is read in its own query: a volume created or removed
+   * meanwhile is shown or not depending on where its name sorts, as with Podman's inspect.
+   */
+  async inspectPages(each: (volumes: VolumeInspect[]) => Promise<boolean>, pageSize = 1000): Promise<string[]> {
+    const warnings = new Set<string>();
+    const holders = this.rt.store.allHolders();
+    let table: MountInfo[] | undefined;
+    let after: string | undefined;
+    for (;;) {
+      const found = this.rt.store.list({ after, limit: pageSize });
+      if (found.length === 0) break;
+      table ??= readMountTable();
+      const page = await this.inspected(found, holders, table);
+      for (const w of page.warnings) warnings.add(w);
+      if (!(await each(page.shown)) || found.length < pageSize) break;
+      after = found[found.length - 1]!.name;
+    }
+    return [...warnings];
+  }
+
+  /** Live holders, the kernel's mount count, plugin Status and quota of records read for inspect. */
+  private async inspected(found: VolumeRecord[], holders: Map<string, VolumeHolder[]>, table: readonly MountInfo[]): Promise<{ shown: VolumeInspect[]; warnings: string[] }> {
+    for (const v of found) v.holders = (holders.get(v.name) ?? []).filter(isLive);
+    // Computed read-only (inspect takes no lock): what the kernel has mounted, not what a killed process left counted.
+    for (const v of found) v.mountCount = reconciledMountCount(this.rt, v, table);
+    const { status, warnings } = await pluginStatuses(this.rt, found, true);
+    return { shown: withStatus(await inspectWithQuota(this.rt, found), status), warnings };
   }
 
   /** `vol info`: root, database, volume path, its file system and quota backend, plugins. */

@@ -3,13 +3,18 @@ import type { RE2JS } from 're2js';
 import { VolError } from './errors.ts';
 import type { VolumeRecord } from './model.ts';
 import { parseTimestamp } from './time.ts';
-import type { LabelCondition } from '../state/store.ts';
+import type { LabelCondition, VolumeBrief } from '../state/store.ts';
 
 /** A predicate over volumes plus what the store can pre-select with its indexes. */
 export interface CompiledFilter {
   /** When set, only volumes with every one of these labels can match. */
   allLabels?: LabelCondition[];
   matches(v: VolumeRecord): boolean;
+  /**
+   * The same test over name and driver alone, when nothing else is needed: the keys left to test
+   * read only those, and every label= condition is one of `allLabels`, which the store applies.
+   */
+  matchesBrief?: (v: VolumeBrief) => boolean;
 }
 
 /** What compiling needs from outside: the clock and the creation time of a named volume. */
@@ -20,25 +25,39 @@ export interface FilterContext {
   inUse(name: string): boolean;
 }
 
-type Predicate = (v: VolumeRecord) => boolean;
+type Predicate<T = VolumeRecord> = (v: T) => boolean;
 /** Compiles every value given for one key into one predicate. */
-type Compiler = (values: readonly string[], ctx: FilterContext) => Predicate;
+type Compiler<T = VolumeRecord> = (values: readonly string[], ctx: FilterContext) => Predicate<T>;
 
 /** Any value matching: how every key but the label ones combines its values. */
-function anyOf(one: (value: string, ctx: FilterContext) => Predicate): Compiler {
+function anyOf<T = VolumeRecord>(one: (value: string, ctx: FilterContext) => Predicate<T>): Compiler<T> {
   return (values, ctx) => {
     const preds = values.map((value) => one(value, ctx));
     return (v) => preds.some((p) => p(v));
   };
 }
 
-const COMPILERS: Record<string, Compiler> = {
-  name: anyOf((value) => {
+/** The keys whose test reads only a volume's name and driver. */
+const BRIEF_COMPILERS: Record<string, Compiler<VolumeBrief>> = {
+  name: anyOf<VolumeBrief>((value) => {
     const re = compileRegex(value);
     return (v) => re.test(v.name);
   }),
-  driver: anyOf((value) => (v) => v.driver === value),
-  scope: anyOf((value) => () => value === 'local'),
+  driver: anyOf<VolumeBrief>((value) => (v) => v.driver === value),
+  scope: anyOf<VolumeBrief>((value) => () => value === 'local'),
+  dangling: anyOf<VolumeBrief>((value, ctx) => {
+    const lower = value.toLowerCase();
+    if (!['true', '1', 'false', '0'].includes(lower)) {
+      throw new VolError('INVALID_ARG', `${JSON.stringify(value)} is not a valid value for the "dangling" filter - must be true or false`);
+    }
+    // podman: dangling means no container uses it; in vol, no live holder holds it.
+    const dangling = lower === 'true' || lower === '1';
+    return (v) => ctx.inUse(v.name) !== dangling;
+  }),
+};
+
+const COMPILERS: Record<string, Compiler> = {
+  ...BRIEF_COMPILERS,
   // Podman 5's MatchLabelFilters: every label= value must match; label!= is its negation.
   label: (values) => allLabelsMatcher(values),
   'label!': (values) => {
@@ -50,15 +69,6 @@ const COMPILERS: Record<string, Compiler> = {
     const lower = key.toLowerCase();
     // Option keys are matched in any case: rows written before keys had one spelling keep theirs.
     return (v) => Object.entries(v.options).some(([k, val]) => k.toLowerCase() === lower && (!want || val === want));
-  }),
-  dangling: anyOf((value, ctx) => {
-    const lower = value.toLowerCase();
-    if (!['true', '1', 'false', '0'].includes(lower)) {
-      throw new VolError('INVALID_ARG', `${JSON.stringify(value)} is not a valid value for the "dangling" filter - must be true or false`);
-    }
-    // podman: dangling means no container uses it; in vol, no live holder holds it.
-    const dangling = lower === 'true' || lower === '1';
-    return (v) => ctx.inUse(v.name) !== dangling;
   }),
   until: anyOf((value, ctx) => {
     const t = parseTimestamp(value, ctx.now, 'until filter');
@@ -92,12 +102,24 @@ export function parseFilterArgs(args: readonly string[]): Map<string, string[]> 
  */
 export function compileFilters(filters: Map<string, string[]>, ctx: FilterContext): CompiledFilter {
   const preds: Predicate[] = [];
-  for (const [key, values] of filters) preds.push(COMPILERS[key]!(values, ctx));
+  const briefPreds: Predicate<VolumeBrief>[] = [];
   // Every label= condition must hold, so any of them narrows the listing; globs need the keys in memory.
   const indexed = (filters.get('label') ?? []).filter((l) => !splitOnce(l)[0].includes('*')).map(toCondition);
+  let brief = true;
+  for (const [key, values] of filters) {
+    if (Object.hasOwn(BRIEF_COMPILERS, key)) {
+      const pred = BRIEF_COMPILERS[key]!(values, ctx);
+      preds.push(pred);
+      briefPreds.push(pred);
+    } else {
+      preds.push(COMPILERS[key]!(values, ctx));
+      if (key !== 'label' || indexed.length !== values.length) brief = false;
+    }
+  }
   return {
     allLabels: indexed.length > 0 ? dedupe(indexed) : undefined,
     matches: (v) => preds.every((p) => p(v)),
+    matchesBrief: brief ? (v) => briefPreds.every((p) => p(v)) : undefined,
   };
 }
 

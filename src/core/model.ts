@@ -123,24 +123,14 @@ export function volumeDir(v: VolumeRecord): string {
 
 /** Converts a record to the inspect shape; `quota` is added for volumes with a limit. */
 export function toInspect(v: VolumeRecord, quota?: VolumeQuotaInfo): VolumeInspect {
-  const out: VolumeInspect = {
-    Name: v.name,
-    Driver: v.driver,
-    Mountpoint: v.mountpoint,
-    CreatedAt: rfc3339Nano(v.createdAt, v.createdAtNs ?? 0),
-    Labels: sortedObject(v.labels),
-    Scope: 'local',
-    Options: sortedObject(v.options),
-    MountCount: v.mountCount,
-  };
+  // Keys in Podman's order: MountCount after UID/GID; extra keys follow.
+  const out = { Name: v.name, Driver: v.driver, Mountpoint: v.mountpoint, CreatedAt: rfc3339Nano(v.createdAt, v.createdAtNs ?? 0), Labels: sortedObject(v.labels), Scope: 'local', Options: sortedObject(v.options) } as VolumeInspect;
   if (v.uid !== undefined) out.UID = v.uid;
   if (v.gid !== undefined) out.GID = v.gid;
-  // Re-insert MountCount so it stays after UID/GID, as Podman orders the keys; extra keys follow.
-  const { MountCount, ...rest } = out;
-  const result: VolumeInspect = { ...rest, MountCount };
-  if (v.holders?.length) result.Holders = v.holders.map((h) => (h.pid === undefined ? { ID: h.id } : { ID: h.id, PID: h.pid }));
-  if (quota) result.Quota = quota;
-  return result;
+  out.MountCount = v.mountCount;
+  if (v.holders?.length) out.Holders = v.holders.map((h) => (h.pid === undefined ? { ID: h.id } : { ID: h.id, PID: h.pid }));
+  if (quota) out.Quota = quota;
+  return out;
 }
 
 function sortedObject(o: Record<string, string>): Record<string, string> {

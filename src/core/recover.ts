@@ -1,5 +1,5 @@
 import { assertNothingMountedUnder } from '../local/mounts.ts';
-import { volumeLayout } from '../local/volume-fs.ts';
+import { volumeLayout, type OpenVolumesDir } from '../local/volume-fs.ts';
 import { removeVolumeTree } from '../local/volume-teardown.ts';
 import { volumeEvent } from './events.ts';
 import { isLocalDriver } from './plugins.ts';
@@ -33,9 +33,10 @@ export async function settleTransient(rt: Runtime, rec: VolumeRecord): Promise<b
 /**
  * Deletes a volume's directory tree (never following links), then releases its quota. A crash
  * in between leaves the row, so a later call releases the quota (both steps are repeatable).
+ * `held` is the volumes directory a bulk removal keeps open.
  */
-export async function removeVolumeFiles(rt: Runtime, rec: VolumeRecord): Promise<void> {
-  removeVolumeTree(volumeLayout(rt.config.volumesDir, rec));
+export async function removeVolumeFiles(rt: Runtime, rec: VolumeRecord, held?: OpenVolumesDir): Promise<void> {
+  removeVolumeTree(volumeLayout(rt.config.volumesDir, rec), held);
   // podman: a btrfs qgroup outlives its subvolume there unless destroyed; vol destroys it.
   if (rec.quota?.id !== undefined) await backendByName(rt, rec.quota.backend)?.release(rec.mountpoint, { id: rec.quota.id });
 }

@@ -1,6 +1,7 @@
 import { isLive } from './holders.ts';
 import type { VolumeRmReport } from './model.ts';
 import type { OnProgress } from './progress.ts';
+import { RemovalBatch } from './removal-batch.ts';
 import type { Runtime } from './runtime.ts';
 import { removeOne } from './volume-remove.ts';
 import { listVolumes } from './volume-list.ts';
@@ -8,9 +9,9 @@ import { listVolumes } from './volume-list.ts';
 /** The volumes prune would remove now: ready, matching every filter, and without live holders. */
 export function pruneCandidates(rt: Runtime, filterArgs: readonly string[]): string[] {
   const holders = rt.store.allHolders();
-  return listVolumes(rt, filterArgs)
-    .filter((v) => !(holders.get(v.name) ?? []).some(isLive))
-    .map((v) => v.name);
+  // Without filters, names are all it needs: 100,000 full records would be most of its memory.
+  const names = filterArgs.length === 0 ? rt.store.readyNames() : listVolumes(rt, filterArgs).map((v) => v.name);
+  return names.filter((name) => !(holders.get(name) ?? []).some(isLive));
 }
 
 /**
@@ -19,10 +20,15 @@ export function pruneCandidates(rt: Runtime, filterArgs: readonly string[]): str
  */
 export async function pruneVolumes(rt: Runtime, names: readonly string[], onProgress?: OnProgress): Promise<VolumeRmReport[]> {
   const reports: VolumeRmReport[] = [];
-  for (const [i, name] of names.entries()) {
-    const report = await removeOne(rt, name, { quietIfGone: true, inUse: 'skip', eventType: 'prune' });
-    if (report) reports.push(report);
-    onProgress?.({ done: i + 1, total: names.length });
+  const batch = new RemovalBatch(rt.config.volumesDir);
+  try {
+    for (const [i, name] of names.entries()) {
+      const report = await removeOne(rt, name, { quietIfGone: true, inUse: 'skip', eventType: 'prune', batch });
+      if (report) reports.push(report);
+      onProgress?.({ done: i + 1, total: names.length });
+    }
+  } finally {
+    batch.close();
   }
   return reports;
 }

@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { assertNothingMountedUnder } from '../local/mounts.ts';
 import { checkVolumeDir, volumeLayout } from '../local/volume-fs.ts';
 import { isVolError } from './errors.ts';
 import { volumeEvent } from './events.ts';
@@ -7,6 +6,7 @@ import { dropStaleHolders, inUseError } from './holders.ts';
 import { type VolumeRecord, type VolumeRmOptions, type VolumeRmReport } from './model.ts';
 import { noVolumeWithName, resolveVolumeName } from './lookup.ts';
 import { removeVolumeFiles, settleTransient } from './recover.ts';
+import { RemovalBatch } from './removal-batch.ts';
 import type { Runtime } from './runtime.ts';
 import { detachVolume, releaseMount } from './volume-mount.ts';
 import { removePluginVolume } from './plugin-volume.ts';
@@ -24,22 +24,31 @@ export async function removeVolumes(rt: Runtime, opts: VolumeRmOptions, onProgre
   const reports: VolumeRmReport[] = [];
   // --all lists once; each is re-read under its lock and skipped if it went away meanwhile.
   const targets = opts.all ? rt.store.listNames() : opts.names;
-  for (const [i, typed] of targets.entries()) {
-    onProgress?.({ done: i, total: targets.length });
-    let name: string;
-    try {
-      name = opts.all ? typed : resolveVolumeName(rt, typed);
-    } catch (err) {
-      if (!isVolError(err, 'NO_SUCH_VOLUME')) reports.push({ name: typed, error: err as Error });
-      else if (!opts.force) reports.push({ name: typed, error: noVolumeWithName(typed) });
-      continue;
+  const batch = new RemovalBatch(rt.config.volumesDir);
+  try {
+    for (const [i, typed] of targets.entries()) {
+      onProgress?.({ done: i, total: targets.length });
+      const report = await removeTarget(rt, opts, typed, batch);
+      if (report) reports.push(report);
     }
-    if (opts.force && opts.timeout) await waitForRelease(rt, name, opts.timeout);
-    const report = await removeOne(rt, name, { quietIfGone: opts.all || opts.force, inUse: opts.force ? 'force' : 'refuse', eventType: 'remove' });
-    if (report) reports.push(report);
+  } finally {
+    batch.close();
   }
   onProgress?.({ done: targets.length, total: targets.length });
   return reports;
+}
+
+/** Removes the volume the user typed as `typed` (a name or, without --all, a unique prefix). */
+async function removeTarget(rt: Runtime, opts: VolumeRmOptions, typed: string, batch: RemovalBatch): Promise<VolumeRmReport | undefined> {
+  let name: string;
+  try {
+    name = opts.all ? typed : resolveVolumeName(rt, typed);
+  } catch (err) {
+    if (!isVolError(err, 'NO_SUCH_VOLUME')) return { name: typed, error: err as Error };
+    return opts.force ? undefined : { name: typed, error: noVolumeWithName(typed) };
+  }
+  if (opts.force && opts.timeout) await waitForRelease(rt, name, opts.timeout);
+  return removeOne(rt, name, { quietIfGone: opts.all || opts.force, inUse: opts.force ? 'force' : 'refuse', eventType: 'remove', batch });
 }
 
 /** Options of one removal. */
@@ -49,6 +58,8 @@ export interface RemoveOneOptions {
   inUse: InUsePolicy;
   /** The event the removal records: `remove`, or `prune` when prune removes it. */
   eventType: 'remove' | 'prune';
+  /** What a bulk removal reads once for all its volumes (the default: read for this one alone). */
+  batch?: RemovalBatch;
 }
 
 /** Removes one volume under its lock; undefined when there is nothing to report (gone, or skipped). */
@@ -75,13 +86,16 @@ export async function removeOne(rt: Runtime, name: string, opts: RemoveOneOption
       // podman: rm detaches a volume mounted with a plain `mount` whatever its count; forcing also releases holders.
       await detachVolume(rt, rec, holders);
       // Checked before the row changes or anything is deleted, so a refusal changes nothing.
-      assertNothingMountedUnder(layout.volDir, name);
-      checkVolumeDir(layout);
-      if (rec.status === 'ready' && !rt.store.transition(name, 'ready', 'removing')) {
-        throw noVolumeWithName(name);
+      const batch = opts.batch ?? new RemovalBatch(rt.config.volumesDir);
+      try {
+        batch.assertNothingMountedUnder(layout.volDir, name);
+        checkVolumeDir(layout, batch.volumesDirFd());
+        if (rec.status === 'ready' && !rt.store.transition(name, 'ready', 'removing')) throw noVolumeWithName(name);
+        // Crash window: from here a killed process leaves a `removing` row that the next touch finishes.
+        await removeVolumeFiles(rt, rec, batch.volumesDirFd());
+      } finally {
+        if (!opts.batch) batch.close();
       }
-      // Crash window: from here a killed process leaves a `removing` row that the next touch finishes.
-      await removeVolumeFiles(rt, rec);
       rt.store.delete(name, volumeEvent(rec, opts.eventType));
       return { name };
     });

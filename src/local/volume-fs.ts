@@ -81,6 +81,23 @@ export function volumeLayout(volumesDir: string, rec: { name: string; mountpoint
   return { volumesDir, name: rec.name, volDir, dataDir };
 }
 
+/** The volumes directory open as `fd`, with the id of the mount it is on (read once). */
+export interface OpenVolumesDir {
+  fd: number;
+  mnt: number;
+}
+
+/** Opens the volumes directory and reads its mount id once, for a command that works on many volumes in it. */
+export function holdVolumesDir(volumesDir: string): OpenVolumesDir {
+  const fd = openVolumesDir(volumesDir);
+  try {
+    return { fd, mnt: mountIdOf(fd) };
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
+
 /** Opens the volumes directory itself, refusing a symlink or a non-directory there. */
 export function openVolumesDir(volumesDir: string, volume?: string): number {
   try {
@@ -115,25 +132,31 @@ export function openVolume(layout: VolumeLayout, dataToo: boolean): { volFd: num
 }
 
 /** Opens the volume directory below the open volumes directory `top` (refused as openVolume says); undefined when gone. */
-export function openVolumeDirIn(top: number, layout: VolumeLayout): number | undefined {
+export function openVolumeDirIn(top: number | OpenVolumesDir, layout: VolumeLayout): number | undefined {
+  const topFd = typeof top === 'number' ? top : top.fd;
   let volFd: number;
   try {
-    volFd = openDirAt(top, layout.name);
+    volFd = openDirAt(topFd, layout.name);
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return undefined;
     throw refusal(layout.name, layout.volDir, err);
   }
-  if (mountIdOf(volFd) !== mountIdOf(top)) {
+  if (mountIdOf(volFd) !== (typeof top === 'number' ? mountIdOf(top) : top.mnt)) {
     closeSync(volFd);
     throw mountedAt(layout.name, layout.volDir);
   }
   return volFd;
 }
 
-/** Throws (changing nothing) when the volume directory is a symlink, not a directory, or another mount. */
-export function checkVolumeDir(layout: VolumeLayout): void {
-  const opened = openVolume(layout, false);
-  if (opened) closeSync(opened.volFd);
+/** Throws (changing nothing) when the volume directory is a symlink, not a directory, or another mount; `top` is the volumes directory held open. */
+export function checkVolumeDir(layout: VolumeLayout, top?: OpenVolumesDir): void {
+  if (!top) {
+    const opened = openVolume(layout, false);
+    if (opened) closeSync(opened.volFd);
+    return;
+  }
+  const volFd = openVolumeDirIn(top, layout);
+  if (volFd !== undefined) closeSync(volFd);
 }
 
 /** Makes `<volumes dir>/<name>` (0700); fails when it exists, so nothing is ever adopted. */

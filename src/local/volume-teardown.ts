@@ -1,7 +1,7 @@
 import { closeSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { VolError, errnoCode } from '../core/errors.ts';
-import { at, closeQuietly, ioError, mountIdOf, mountedAt, openDirAt, openVolumeDirIn, openVolumesDir, type VolumeLayout } from './volume-fs.ts';
+import { at, closeQuietly, holdVolumesDir, ioError, mountIdOf, mountedAt, openDirAt, openVolumeDirIn, type OpenVolumesDir, type VolumeLayout } from './volume-fs.ts';
 
 // How often one entry may change type under a removal before it gives up on it.
 const MAX_TRIES = 16;
@@ -11,30 +11,44 @@ const MAX_TRIES = 16;
  * os.RemoveAll does with unlinkat): a symlink anywhere inside is unlinked, never followed, and a
  * directory on another mount stops the removal. A volume directory already gone is not an error;
  * one that is a symlink is refused, while a `_data` replaced by a link goes as a link (as in Podman).
+ * `held` is the volumes directory a bulk command keeps open (opened here when not given).
  */
-export function removeVolumeTree(layout: VolumeLayout): void {
-  const top = openVolumesDir(layout.volumesDir, layout.name);
+export function removeVolumeTree(layout: VolumeLayout, held?: OpenVolumesDir): void {
+  const top = held ?? holdVolumesDir(layout.volumesDir);
   let volFd: number | undefined;
   try {
     volFd = openVolumeDirIn(top, layout);
     if (volFd === undefined) return;
-    const mnt = mountIdOf(top);
-    for (const entry of readdirSync(at(volFd), { withFileTypes: true })) {
-      removeEntry(volFd, entry.name, mnt, layout.volDir, layout.name, entry.isDirectory());
+    // An empty `_data` (the usual case) goes with one rmdir, which never follows a link and fails
+    // on a mount point; anything else (contents, a link, a mount) takes the walk below.
+    if (!rmdirIfEmpty(at(volFd, '_data'))) {
+      for (const entry of readdirSync(at(volFd), { withFileTypes: true })) {
+        removeEntry(volFd, entry.name, top.mnt, layout.volDir, layout.name, entry.isDirectory());
+      }
     }
     closeSync(volFd);
     volFd = undefined;
     try {
-      rmdirSync(at(top, layout.name));
+      rmdirSync(at(top.fd, layout.name));
     } catch (err) {
       // Something appeared meanwhile: take the slow way, entry by entry.
-      if (errnoCode(err) !== 'ENOENT') removeEntry(top, layout.name, mnt, layout.volumesDir, layout.name);
+      if (errnoCode(err) !== 'ENOENT') removeEntry(top.fd, layout.name, top.mnt, layout.volumesDir, layout.name);
     }
   } catch (err) {
     throw err instanceof VolError ? err : ioError(`removing ${layout.volDir}`, err);
   } finally {
     closeQuietly(volFd);
-    closeSync(top);
+    if (!held) closeSync(top.fd);
+  }
+}
+
+/** True when `path` was an empty directory and is gone now (or was gone already); false on any other failure. */
+function rmdirIfEmpty(path: string): boolean {
+  try {
+    rmdirSync(path);
+    return true;
+  } catch (err) {
+    return errnoCode(err) === 'ENOENT';
   }
 }
 

@@ -1,27 +1,18 @@
-import { mkdirSync, readdirSync, realpathSync, rmdirSync, statSync, utimesSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VolError, errnoCode } from '../core/errors.ts';
 import type { Logger } from '../core/model.ts';
-import { breakLock, clearDeadOwner, clearOwner, ownerAlive, processStartTime, readOwner, readOwnerText, writeOwner, type LockOwner } from './lock-owner.ts';
+import { breakLock, ownerAlive, parseOwner, ownerLinkTarget, processStartTime, readOwner, readOwnerText, removeDeadLock, type LockOwner } from './lock-owner.ts';
 import type { LockState, VolumeLocker } from './volume-lock.ts';
 
 /** Timing of file locks, in milliseconds. */
 export interface FileLockTiming {
-  /** Age after which a lock that names no owner (left by an older vol) is taken over (min 2000). */
+  /** Age after which a lock that names no owner (a directory left by an older vol) is taken over (min 2000). */
   staleMs: number;
   /** Longest wait for a lock before LOCK_TIMEOUT. */
   waitMs: number;
 }
-
-// proper-lockfile spreads the fs object it is given into a new one on every lock and unlock; the
-// whole fs module made that a measurable part of rm -a. These are all the calls it makes.
-const LOCK_FS = { mkdirSync, realpathSync, statSync, rmdirSync, utimesSync };
-
-// Liveness of the recorded owner is the only test for a lock that names one: proper-lockfile is
-// told that locks never go stale (it would take over a live lock whose mtime a long synchronous
-// delete kept from being refreshed) and still refreshes the mtime, which older vol versions read.
-const NEVER_STALE_MS = 2 ** 40;
 
 /** Default timing: an ownerless lock is taken over after 10 s; callers wait up to 30 s. */
 export const DEFAULT_LOCK_TIMING: FileLockTiming = { staleMs: 10_000, waitMs: 30_000 };
@@ -31,20 +22,18 @@ const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 /** `<name>.lock.broken-<pid>-<random>`, as breakLock names a lock it set aside. */
 const SET_ASIDE = /^(.+)\.lock\.broken-(\d+)-[0-9a-f]+$/;
 
-/** One proper-lockfile lock (a `<name>.lock` directory, holding an owner record) per volume under `dir`. */
+/**
+ * One lock per volume under `dir`: the symbolic link `<name>.lock`, made with one symlink(2) that
+ * fails when the lock exists, and pointing to its owner (`PID:START:BOOT`), so no lock is ever
+ * seen without its owner. A lock directory with an `owner` file (earlier vol versions) is
+ * honoured the same way: the two formats share the path, so each excludes the other.
+ */
 export class FileLocker implements VolumeLocker {
   private dirReady = false;
   private readonly held = new Set<string>();
   private readonly onSignal = (signal: NodeJS.Signals) => {
-    // proper-lockfile removes its lock directories on a signal, but only empty ones: clear the
-    // owner records first, then let the signal take its course (proper-lockfile's handler re-raises it).
-    for (const lockDir of this.held) {
-      try {
-        clearOwner(lockDir);
-      } catch {
-        // The lock stays, naming this (dying) process: the next waiter takes it over at once.
-      }
-    }
+    // Release what this process holds, then let the signal take its course.
+    for (const lockPath of this.held) unlinkOwn(lockPath);
     this.held.clear();
     this.watchSignals(false);
     process.kill(process.pid, signal);
@@ -57,17 +46,9 @@ export class FileLocker implements VolumeLocker {
   ) {}
 
   async withLock<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
-    let compromised: Error | undefined;
-    const release = await this.acquire(name, (err) => {
-      // The default handler throws from a timer and kills the process; record it and fail the command instead.
-      compromised = err;
-    });
+    const release = await this.acquire(name);
     try {
-      const result = await fn();
-      if (compromised) {
-        throw new VolError('LOCK_TIMEOUT', `lost the lock of volume ${name} while working on it: ${compromised.message}`, { volume: name, cause: compromised });
-      }
-      return result;
+      return await fn();
     } finally {
       release();
     }
@@ -100,12 +81,7 @@ export class FileLocker implements VolumeLocker {
     const aside = SET_ASIDE.exec(entry);
     if (aside) {
       if (!asideAbandoned(lockDir, Number(aside[2]))) return false;
-      try {
-        clearDeadOwner(lockDir);
-        rmdirSync(lockDir);
-      } catch (err) {
-        if (errnoCode(err) !== 'ENOENT') throw err;
-      }
+      removeDeadLock(lockDir);
       return true;
     }
     const state = this.stateOf(lockDir);
@@ -117,48 +93,28 @@ export class FileLocker implements VolumeLocker {
   private stateOf(lockDir: string): (Omit<LockState, 'name' | 'entry' | 'setAside'> & { ino: number; ownerText?: string }) | undefined {
     let st;
     try {
-      st = statSync(lockDir);
+      st = lstatSync(lockDir);
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') return undefined;
       throw err;
     }
     const ownerText = readOwnerText(lockDir);
-    const owner = readOwner(lockDir);
+    const owner = parseOwner(ownerText);
     const ageMs = Date.now() - st.mtimeMs;
-    // A lock without an owner record is being made this instant, or was left by an older vol (or a kill in between): its age decides.
+    // A lock link names its owner; one naming none (a directory an older vol is making this instant or left, or a link vol did not make) is judged by its age.
     const abandoned = owner ? !ownerAlive(owner) : ageMs > this.timing.staleMs;
     return { owner, ageMs, abandoned, ino: st.ino, ownerText };
   }
 
-  private async acquire(name: string, onCompromised: (err: Error) => void): Promise<() => void> {
-    if (!this.dirReady) {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      this.dirReady = true;
-    }
-    // Loaded on first use: read-only commands never lock and should not pay for it at start-up.
-    const lockfile = (await import('proper-lockfile')).default;
-    const file = join(this.dir, name);
-    const lockDir = `${file}.lock`;
+  private async acquire(name: string): Promise<() => void> {
+    const lockPath = join(this.dir, `${name}.lock`);
+    const target = ownerLinkTarget();
     const deadline = Date.now() + this.timing.waitMs;
     for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
-      try {
-        // Synchronous attempts: bulk commands lock thousands of volumes one after another, and
-        // each asynchronous file call would be a thread-pool round trip. Only the waits are async.
-        const release = lockfile.lockSync(file, {
-          realpath: false,
-          lockfilePath: lockDir,
-          stale: NEVER_STALE_MS,
-          update: this.timing.staleMs / 2,
-          onCompromised,
-          fs: LOCK_FS as unknown as typeof import('node:fs'),
-        });
-        return this.owned(lockDir, release);
-      } catch (err) {
-        if (errnoCode(err) !== 'ELOCKED') {
-          throw new VolError('IO_FAILED', `locking volume ${name}: ${(err as Error).message}`, { volume: name, cause: err });
-        }
-      }
-      if (this.takeOver(name, lockDir)) continue;
+      // Synchronous attempts: bulk commands lock thousands of volumes one after another, and
+      // each asynchronous file call would be a thread-pool round trip. Only the waits are async.
+      if (this.tryLock(name, lockPath, target)) return this.owned(lockPath);
+      if (this.takeOver(name, lockPath)) continue;
       if (Date.now() >= deadline) {
         throw new VolError('LOCK_TIMEOUT', `timed out after ${formatMs(this.timing.waitMs)} waiting for the lock of volume ${name}`, {
           volume: name,
@@ -169,25 +125,37 @@ export class FileLocker implements VolumeLocker {
     }
   }
 
-  /** Records this process in the lock just made; the release clears the record, then the directory. */
-  private owned(lockDir: string, release: () => void): () => void {
-    try {
-      writeOwner(lockDir);
-    } catch (err) {
-      release();
-      throw new VolError('IO_FAILED', `recording the owner of lock ${lockDir}: ${(err as Error).message}`, { cause: err });
-    }
-    if (this.held.size === 0) this.watchSignals(true);
-    this.held.add(lockDir);
-    return () => {
-      this.held.delete(lockDir);
-      if (this.held.size === 0) this.watchSignals(false);
+  /** Makes the lock link naming this process; false when a lock is there already. */
+  private tryLock(name: string, lockPath: string, target: string): boolean {
+    for (;;) {
       try {
-        clearOwner(lockDir);
-        release();
-      } catch {
-        // Already released (compromised) or gone: nothing of this process is left to undo.
+        if (!this.dirReady) {
+          mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+          this.dirReady = true;
+        }
+        symlinkSync(target, lockPath);
+        return true;
+      } catch (err) {
+        const code = errnoCode(err);
+        if (code === 'EEXIST') return false;
+        // The lock directory was removed under a running process: make it again.
+        if (code === 'ENOENT' && this.dirReady) {
+          this.dirReady = false;
+          continue;
+        }
+        throw new VolError('IO_FAILED', `locking volume ${name}: ${(err as Error).message}`, { volume: name, cause: err });
       }
+    }
+  }
+
+  /** Notes the lock just made as held; the release removes it. */
+  private owned(lockPath: string): () => void {
+    if (this.held.size === 0) this.watchSignals(true);
+    this.held.add(lockPath);
+    return () => {
+      this.held.delete(lockPath);
+      if (this.held.size === 0) this.watchSignals(false);
+      unlinkOwn(lockPath);
     };
   }
 
@@ -211,6 +179,15 @@ export class FileLocker implements VolumeLocker {
     }
     this.log.info(`took over the lock of volume ${name}`, { volume: name, ...describeOwner(state.owner, state.ageMs) });
     return true;
+  }
+}
+
+/** Removes the lock link `lockPath` if it still names this process: a lock that is not this process's own is never touched. */
+function unlinkOwn(lockPath: string): void {
+  try {
+    if (readlinkSync(lockPath, 'utf8') === ownerLinkTarget()) unlinkSync(lockPath);
+  } catch {
+    // Already gone: nothing of this process is left to undo.
   }
 }
 

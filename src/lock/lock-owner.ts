@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { errnoCode } from '../core/errors.ts';
 
@@ -11,7 +11,7 @@ export interface LockOwner {
   boot: string;
 }
 
-/** The file inside a lock directory that names its owner. */
+/** The file inside a lock directory (the format of earlier vol versions) that names its owner. */
 export const OWNER_FILE = 'owner';
 
 let cachedBoot: string | undefined;
@@ -55,32 +55,34 @@ export function ownerAlive(o: LockOwner): boolean {
   return start !== undefined && start === o.start;
 }
 
-/** Records this process as the owner of the lock directory `lockDir`. */
-export function writeOwner(lockDir: string): void {
-  // proper-lockfile treats any change of the directory's mtime but its own as a lost lock: put it back.
-  const { mtime } = statSync(lockDir);
-  // Written aside and renamed in, so a reader sees no record or a whole one, never half of it.
-  const tmp = join(lockDir, `${OWNER_FILE}.${process.pid}.tmp`);
-  writeFileSync(tmp, JSON.stringify(selfOwner()), { mode: 0o600 });
-  renameSync(tmp, join(lockDir, OWNER_FILE));
-  utimesSync(lockDir, mtime, mtime);
+/**
+ * The owner record a lock link points to: `PID:START:BOOT`. Under 60 bytes, so ext4 keeps it in
+ * the inode and making the lock allocates no block.
+ */
+export function ownerLinkTarget(o: LockOwner = selfOwner()): string {
+  return `${o.pid}:${o.start}:${o.boot}`;
 }
 
-/** The owner recorded in `lockDir`, or undefined when none is (yet) recorded or it cannot be read. */
-export function readOwner(lockDir: string): LockOwner | undefined {
+/** Parses an owner record: a lock link's `PID:START:BOOT`, or the JSON `owner` file of a lock directory. */
+export function parseOwner(text: string | undefined): LockOwner | undefined {
+  if (text === undefined) return undefined;
   try {
-    const o = JSON.parse(readFileSync(join(lockDir, OWNER_FILE), 'utf8')) as Partial<LockOwner>;
-    if (!Number.isInteger(o.pid) || typeof o.start !== 'string' || typeof o.boot !== 'string') return undefined;
+    const o = (text.startsWith('{') ? JSON.parse(text) : linkFields(text)) as Partial<LockOwner> | undefined;
+    if (!o || !Number.isInteger(o.pid) || typeof o.start !== 'string' || typeof o.boot !== 'string') return undefined;
     return { pid: o.pid!, start: o.start, boot: o.boot };
   } catch {
     return undefined;
   }
 }
 
-/** Removes this process's owner record before the lock directory itself goes. */
-export function clearOwner(lockDir: string): void {
-  // This process's own record was renamed into place before writeOwner returned: no half of it is left.
-  unlinkQuietly(join(lockDir, OWNER_FILE));
+function linkFields(text: string): Partial<LockOwner> | undefined {
+  const f = text.split(':');
+  return f.length === 3 && /^\d+$/.test(f[0]!) ? { pid: Number(f[0]), start: f[1], boot: f[2] } : undefined;
+}
+
+/** The owner recorded in the lock `lockPath` (a link, or a directory holding an `owner` file), or undefined when none is or it cannot be read. */
+export function readOwner(lockPath: string): LockOwner | undefined {
+  return parseOwner(readOwnerText(lockPath));
 }
 
 /** Removes whatever owner record a dead owner left, a half-written one too, so its lock directory can go. */
@@ -106,33 +108,51 @@ function unlinkQuietly(path: string): void {
 }
 
 /**
- * Removes the lock directory `lockDir` that was judged abandoned when it had inode `ino` and
- * owner record `ownerText`. It is first renamed aside (atomic), then checked to be that same
- * directory: if another waiter took it over meanwhile, the new owner's lock is put back. Returns
- * true when the abandoned lock is gone (by this call or another's).
+ * Removes the lock `lockPath` that was judged abandoned when it had inode `ino` and owner record
+ * `ownerText`. It is first renamed aside (atomic), then checked to be that same lock: if another
+ * waiter took it over meanwhile, the new owner's lock is put back. Returns true when the
+ * abandoned lock is gone (by this call or another's).
  */
-export function breakLock(lockDir: string, ino: number, ownerText: string | undefined): boolean {
-  const aside = `${lockDir}.broken-${process.pid}-${Math.random().toString(16).slice(2, 10)}`;
+export function breakLock(lockPath: string, ino: number, ownerText: string | undefined): boolean {
+  const aside = `${lockPath}.broken-${process.pid}-${Math.random().toString(16).slice(2, 10)}`;
   try {
-    renameSync(lockDir, aside);
+    renameSync(lockPath, aside);
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return true;
     throw err;
   }
-  if (statSync(aside).ino !== ino || readOwnerText(aside) !== ownerText) {
+  if (lstatSync(aside).ino !== ino || readOwnerText(aside) !== ownerText) {
     // Someone else's fresh lock: give it back. A rename onto a path that was made meanwhile fails, which leaves it aside for `vol check`.
-    renameSync(aside, lockDir);
+    renameSync(aside, lockPath);
     return false;
   }
-  clearDeadOwner(aside);
-  rmdirSync(aside);
+  removeDeadLock(aside);
   return true;
 }
 
-/** The raw owner record of `lockDir`, for comparing two looks at one lock. */
-export function readOwnerText(lockDir: string): string | undefined {
+/** Removes a lock whose owner is gone: a link, or a directory with whatever owner record it holds. */
+export function removeDeadLock(lockPath: string): void {
   try {
-    return readFileSync(join(lockDir, OWNER_FILE), 'utf8');
+    if (lstatSync(lockPath).isSymbolicLink()) {
+      unlinkSync(lockPath);
+      return;
+    }
+    clearDeadOwner(lockPath);
+    rmdirSync(lockPath);
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  }
+}
+
+/** The raw owner record of `lockPath` (where a link points, or a lock directory's `owner` file), for comparing two looks at one lock. */
+export function readOwnerText(lockPath: string): string | undefined {
+  try {
+    return readlinkSync(lockPath, 'utf8');
+  } catch (err) {
+    if (errnoCode(err) !== 'EINVAL') return undefined;
+  }
+  try {
+    return readFileSync(join(lockPath, OWNER_FILE), 'utf8');
   } catch {
     return undefined;
   }

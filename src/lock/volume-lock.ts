@@ -3,7 +3,7 @@ import type { LockOwner } from './lock-owner.ts';
 /** What a lock directory says: its owner, if recorded, its age, and whether it was abandoned. */
 export interface LockState {
   name: string;
-  /** The directory under the lock dir: `<name>.lock`, or a lock set aside while being broken (`<name>.lock.broken-PID-X`). */
+  /** The entry under the lock dir: `<name>.lock`, or a lock set aside while being broken (`<name>.lock.broken-PID-X`). */
   entry: string;
   /** Set aside by a process breaking an abandoned lock (left when that process was killed half-way). */
   setAside: boolean;

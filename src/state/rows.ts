@@ -22,6 +22,36 @@ export interface VolumeRow {
   plugin_mountpoint: string | null;
 }
 
+/** The columns of a `volumes` row, in the order `rowFromValues` reads them. */
+export const VOLUME_COLUMNS = 'name, driver, mountpoint, created_at, created_ns, status, labels, options, uid, gid, size, inodes, no_quota, plugin_timeout, mount_count, quota_backend, quota_id, plugin_mountpoint';
+
+/**
+ * A row read in SQLite's raw mode (an array in `VOLUME_COLUMNS` order): for listings, since
+ * better-sqlite3 builds a row object far more slowly than a literal here does.
+ */
+export function rowFromValues(a: readonly unknown[]): VolumeRow {
+  return {
+    name: a[0] as string,
+    driver: a[1] as string,
+    mountpoint: a[2] as string,
+    created_at: a[3] as number,
+    created_ns: a[4] as number,
+    status: a[5] as VolumeStatus,
+    labels: a[6] as string,
+    options: a[7] as string,
+    uid: a[8] as number | null,
+    gid: a[9] as number | null,
+    size: a[10] as number | null,
+    inodes: a[11] as number | null,
+    no_quota: a[12] as number,
+    plugin_timeout: a[13] as number | null,
+    mount_count: a[14] as number,
+    quota_backend: a[15] as string | null,
+    quota_id: a[16] as string | null,
+    plugin_mountpoint: a[17] as string | null,
+  };
+}
+
 /** Maps a row to the record the core works with. */
 export function rowToRecord(row: VolumeRow): VolumeRecord {
   const rec: VolumeRecord = {

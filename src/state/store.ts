@@ -19,11 +19,21 @@ export interface LabelCondition {
 /** Every change method takes an optional event, written in the same transaction as the change. */
 
 /** Which volumes `list` returns. */
+/** The two columns `ls` prints by default. */
+export interface VolumeBrief {
+  name: string;
+  driver: string;
+}
+
 export interface VolumeListQuery {
   /** Volumes that have every one of these labels (AND); any number of conditions, one bound parameter. */
   allLabels?: readonly LabelCondition[];
   /** Include rows that are being created or removed (default: ready only). */
   includeTransient?: boolean;
+  /** Only names sorting after this one: with `limit`, the next page of a listing read a page at a time. */
+  after?: string;
+  /** At most this many rows. */
+  limit?: number;
 }
 
 /** The persistent record of volumes; every SQL statement of vol lives behind this interface. */
@@ -66,8 +76,12 @@ export interface VolumeStore {
   lastEventId(): number;
   /** Ready volumes sorted by name (plus transient ones when asked). */
   list(query?: VolumeListQuery): VolumeRecord[];
+  /** Name and driver of the volumes `list` would return, in the same order: what a table of names needs, and no more. */
+  listBrief(query?: VolumeListQuery): VolumeBrief[];
   /** Names of rows in any status, sorted. */
   listNames(): string[];
+  /** Names of ready volumes, sorted: what a bulk command needs of 100,000 rows, without their records. */
+  readyNames(): string[];
   /** Names of ready volumes that start with `prefix`, at most `limit`. */
   namesWithPrefix(prefix: string, limit: number): string[];
   /** What `PRAGMA integrity_check` reports, without its single `ok` line when all is well. */

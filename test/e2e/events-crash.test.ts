@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
-import { dataDir, fillWithLinks, lines, lsNames, spawnVol, waitFor } from '../helpers/e2e.ts';
+import { dataDir, fillWithLinks, lines, lockExists, lsNames, spawnVol, waitFor } from '../helpers/e2e.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
 import { makeTemp, removeTemp, volAsync } from '../helpers/vol.ts';
 
@@ -95,9 +95,8 @@ async function killRm(root: string, id: string): Promise<string> {
   const r = await volAsync(root, ['create', name], { env: ENV });
   assert.equal(r.code, 0, r.stderr);
   fillWithLinks(dataDir(root, name));
-  const lockDir = join(root, 'locks', `${name}.lock`);
   if (random.coin()) await killAt(root, ['rm', name], randomMs(300), ENV);
-  else await killAt(root, ['rm', name], randomMs(40), ENV, () => existsSync(lockDir));
+  else await killAt(root, ['rm', name], randomMs(40), ENV, () => lockExists(root, name));
   return name;
 }
 

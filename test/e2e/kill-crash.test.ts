@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
-import { assertRootEmpty, dataDir, fillWithLinks, lines, lockEntries, lsNames, spawnVol, waitFor } from '../helpers/e2e.ts';
+import { assertRootEmpty, dataDir, fillWithLinks, lines, lockEntries, lockExists, lsNames, spawnVol, waitFor } from '../helpers/e2e.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
 import { makeTemp, removeTemp, volAsync, type VolRun } from '../helpers/vol.ts';
 
@@ -114,9 +114,8 @@ async function killRm(root: string, id: string): Promise<void> {
   for (const name of [victim, bystander]) assert.equal((await run(root, ['create', name])).code, 0);
   fillWithLinks(dataDir(root, victim));
   // Half the kills are timed from spawn, half from the moment rm holds the lock (its window is short).
-  const lockDir = join(root, 'locks', `${victim}.lock`);
   const fromLock = random.coin();
-  await killAt(root, ['rm', victim], randomMs(fromLock ? 40 : 150), fromLock ? { startWhen: () => existsSync(lockDir) } : {});
+  await killAt(root, ['rm', victim], randomMs(fromLock ? 40 : 150), fromLock ? { startWhen: () => lockExists(root, victim) } : {});
   const listed = await assertListedHaveData(root);
   assert.ok(listed.includes(bystander), 'a volume nobody touched disappeared');
   const halfDone = !listed.includes(victim) && existsSync(join(root, 'volumes', victim));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { dataDir, lockEntries, lsNames, spawnVol, waitFor } from '../helpers/e2e.ts';
@@ -22,7 +22,7 @@ function startTime(pid: number): string {
 
 const BOOT = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
 
-/** Makes `<root>/locks/<name>.lock` with an owner record and an mtime `ageMs` old. */
+/** Makes `<root>/locks/<name>.lock` as earlier vol versions did (a directory with an owner record), its mtime `ageMs` old. */
 function plantOwnedLock(root: string, name: string, owner: { pid: number; start: string; boot: string }, ageMs: number): string {
   const lock = join(root, 'locks', `${name}.lock`);
   mkdirSync(lock, { recursive: true });
@@ -30,6 +30,15 @@ function plantOwnedLock(root: string, name: string, owner: { pid: number; start:
   const when = new Date(Date.now() - ageMs);
   utimesSync(lock, when, when);
   return lock;
+}
+
+/** Where the lock link `lock` points (its owner), or undefined while there is no lock link. */
+function lockOwnerText(lock: string): string | undefined {
+  try {
+    return readlinkSync(lock, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 async function exitedChildPid(): Promise<number> {
@@ -49,15 +58,16 @@ function fillWithManyLinks(data: string, count: number): void {
 }
 
 describe('lock ownership', () => {
-  it('records the owner (pid, start time, boot id) inside the lock while a command works', () =>
+  it('records the owner (pid, start time, boot id) as the lock link\'s target while a command works', () =>
     withRoot(async (root) => {
       const slow = spawnVol(root, ['create', 'held'], { VOL_TEST_DELAY_MS: '3000' });
-      const owner = join(root, 'locks', 'held.lock', 'owner');
-      await waitFor('the owner record', () => existsSync(owner));
-      const rec = JSON.parse(readFileSync(owner, 'utf8')) as { pid: number; start: string; boot: string };
-      assert.equal(rec.pid, slow.child.pid);
-      assert.equal(rec.start, startTime(slow.child.pid!));
-      assert.equal(rec.boot, BOOT);
+      const lock = join(root, 'locks', 'held.lock');
+      await waitFor('the lock', () => lockOwnerText(lock) !== undefined);
+      assert.ok(lstatSync(lock).isSymbolicLink());
+      const [pid, start, boot] = lockOwnerText(lock)!.split(':');
+      assert.equal(Number(pid), slow.child.pid);
+      assert.equal(start, startTime(slow.child.pid!));
+      assert.equal(boot, BOOT);
       const r = await slow.done;
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(lockEntries(root), []);
@@ -66,7 +76,7 @@ describe('lock ownership', () => {
   it('after kill -9 of a lock holder the next command takes the lock at once (under 2 s), silently', () =>
     withRoot(async (root) => {
       const victim = spawnVol(root, ['create', 'victim'], { VOL_TEST_DELAY_MS: '60000' });
-      await waitFor('the create to make _data', () => existsSync(dataDir(root, 'victim')) && existsSync(join(root, 'locks', 'victim.lock', 'owner')));
+      await waitFor('the create to make _data', () => existsSync(dataDir(root, 'victim')) && lockOwnerText(join(root, 'locks', 'victim.lock')) !== undefined);
       victim.child.kill('SIGKILL');
       await victim.done;
       assert.deepEqual(lockEntries(root), ['victim.lock']);
@@ -101,6 +111,38 @@ describe('lock ownership', () => {
       assert.match(w.stderr, /^Error: timed out after 700ms waiting for the lock of volume live/m);
       assert.ok(existsSync(join(live, 'owner')), 'a live owner\'s lock was touched');
       assert.deepEqual(await lsNames(root), ['dead', 'reboot']);
+    }));
+
+  it('lock links: a dead owner\'s is taken over at once and reported by vol check, a live owner\'s never, and a set-aside one is cleared', () =>
+    withRoot(async (root) => {
+      assert.equal((await volAsync(root, ['create', 'gone'])).code, 0);
+      const locks = join(root, 'locks');
+      const deadPid = await exitedChildPid();
+      symlinkSync(`${deadPid}:1:${BOOT}`, join(locks, 'gone.lock'));
+      symlinkSync(`${deadPid}:1:${BOOT}`, join(locks, `aside.lock.broken-${deadPid}-0a1b2c3d`));
+      const live = join(locks, 'live.lock');
+      symlinkSync(`${process.pid}:${startTime(process.pid)}:${BOOT}`, live);
+
+      const found = await volAsync(root, ['check', '--format', 'json']);
+      assert.equal(found.code, 1, found.stderr);
+      const kinds = (JSON.parse(found.stdout) as { Kind: string; Volume: string }[]).map((f) => `${f.Kind} ${f.Volume}`).sort();
+      assert.deepEqual(kinds, ['lock-dead-owner gone', 'lock-orphan aside']);
+
+      const t0 = Date.now();
+      const r = await volAsync(root, ['--log-level', 'info', 'rm', 'gone']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(Date.now() - t0 < 2000);
+      assert.match(r.stderr, /^Info: took over the lock of volume gone/m);
+
+      const w = await volAsync(root, ['create', 'live'], { env: { VOL_LOCK_WAIT_MS: '500', VOL_LOCK_STALE_MS: '2000' } });
+      assert.equal(w.code, 125);
+      assert.match(w.stderr, /^Error: timed out after 500ms waiting for the lock of volume live/m);
+      assert.equal(lockOwnerText(live), `${process.pid}:${startTime(process.pid)}:${BOOT}`, 'a live owner\'s lock was touched');
+
+      const repaired = await volAsync(root, ['check', '--repair']);
+      assert.equal(repaired.code, 0, repaired.stdout + repaired.stderr);
+      assert.deepEqual(readdirSync(locks), ['live.lock']);
+      assert.deepEqual(await lsNames(root), []);
     }));
 
   it('a 1,000,000-file rm with a 2 s stale time keeps its lock; a racing create of the name waits for it, nothing lost', { timeout: 120_000 }, () =>

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, linkSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { childEnv, VOL_BIN, volAsync, type VolRun } from './vol.ts';
@@ -38,6 +38,16 @@ export function lockEntries(root: string): string[] {
   const dir = join(root, 'locks');
   if (!existsSync(dir)) return [];
   return readdirSync(dir).filter((e) => e.endsWith('.lock'));
+}
+
+/** True while the lock of volume `name` exists (a lock link, which existsSync would follow to nothing, or a lock directory). */
+export function lockExists(root: string, name: string): boolean {
+  try {
+    lstatSync(join(root, 'locks', `${name}.lock`));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Entries of `<root>/volumes`; none when the directory does not exist. */

@@ -44,9 +44,12 @@ test('ls tables: aligned columns under split headers, long names too; --noheadin
   assert.equal(renderTemplate('table {{.Name}} {{.CreatedAt}}', vols.slice(1), true, false), 'demo        2026-12-01 07:55:30.824812859 +0000 UTC\n');
   assert.equal(renderTemplate('{{.Name}}\\t{{.Driver}}', vols.slice(1), true), 'demo\tlocal\n');
   assert.equal(renderTemplate('table {{.Name}}', [], true), '');
-  assert.equal(renderVolumeTable([volume('x', 'a-plugin-with-a-long-name'), volume('y')], true),
+  assert.equal(renderVolumeTable([{ name: 'x', driver: 'a-plugin-with-a-long-name' }, { name: 'y', driver: 'local' }], true),
     'DRIVER                     VOLUME NAME\na-plugin-with-a-long-name  x\nlocal                      y\n');
-  assert.equal(renderVolumeTable([volume('y')], false), 'local       y\n');
+  assert.equal(renderVolumeTable([{ name: 'y', driver: 'local' }], false), 'local       y\n');
+  // Widths count code points, as Go's tabwriter counts runes.
+  assert.equal(renderVolumeTable([{ name: 'z', driver: 'plügin-ünïcode' }, { name: 'y', driver: 'local' }], true),
+    'DRIVER          VOLUME NAME\nplügin-ünïcode  z\nlocal           y\n');
   assert.equal(renderVolumeTable([], true), '');
 });
 

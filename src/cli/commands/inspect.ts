@@ -3,6 +3,8 @@ import type { VolumeInspect } from '../../core/model.ts';
 import { renderJson, renderTemplate, templateResult } from '../render.ts';
 import { isJsonFormat } from '../template/index.ts';
 import type { Register } from './shared.ts';
+import type { Engine } from '../../core/engine.ts';
+import type { Writable } from 'node:stream';
 
 interface InspectFlags {
   all?: boolean;
@@ -22,6 +24,12 @@ export const registerInspect: Register = (program, { ctx, finish }) => {
         throw new VolError('INVALID_ARG', 'provide one or more volume names or use --all');
       }
       const engine = await ctx.engine(true);
+      if (flags.all && (isJsonFormat(flags.format) || flags.format === '')) {
+        // Written a page at a time: 100,000 volumes never sit in memory as objects, nor as one string.
+        const warnings: string[] = [];
+        finish({ stdout: '', errors: [], warnings, streams: async (io) => void warnings.push(...(await writeJsonPages(engine, io.stdoutBytes()))) });
+        return;
+      }
       const { reports, warnings } = await engine.inspect(names, Boolean(flags.all));
       const volumes = reports.flatMap((r) => (r.volume ? [r.volume] : []));
       const errors = reports.flatMap((r) => (r.error ? [r.error] : []));
@@ -29,6 +37,21 @@ export const registerInspect: Register = (program, { ctx, finish }) => {
       finish({ stdout: out.stdout, errors: [...errors, ...out.errors], warnings });
     });
 };
+
+/** The JSON array `renderJson` prints, built a page at a time: each item as it would be indented inside the array. */
+async function writeJsonPages(engine: Engine, out: Writable): Promise<string[]> {
+  const write = (text: string) => new Promise<void>((resolve, reject) => out.write(text, (err) => (err ? reject(err) : resolve())));
+  let first = true;
+  const warnings = await engine.inspectPages(async (volumes) => {
+    // The page as JSON.stringify prints an array, without its brackets: its items, indented as in the whole array.
+    const items = JSON.stringify(volumes, null, 5).slice(2, -2);
+    await write((first ? '[\n' : ',\n') + items);
+    first = false;
+    return true;
+  });
+  await write(first ? '[]\n' : '\n]\n');
+  return warnings;
+}
 
 function render(volumes: VolumeInspect[], format: string): string {
   return isJsonFormat(format) || format === '' ? renderJson(volumes) : renderTemplate(format, volumes, false);

@@ -26,16 +26,21 @@ export const registerLs: Register = (program, { ctx, finish }) => {
         throw new VolError('INVALID_ARG', 'quiet and format flags cannot be used together');
       }
       const engine = await ctx.engine(true);
+      // The table and -q show name and driver only: nothing else is read or converted.
+      if (flags.quiet || flags.format === undefined) {
+        const { volumes, warnings } = await engine.lsBrief(flags.filter);
+        finish({ stdout: flags.quiet ? volumes.map((v) => v.name + '\n').join('') : renderVolumeTable(volumes, !flags.noheading), errors: [], warnings });
+        return;
+      }
       // Quota usage costs a tool run per backend: read it only when the output can show it (.Quota, json, a bare dot or $).
-      const withQuota = flags.format !== undefined && /Quota|json|\.(?![\p{L}\d_])|\$/u.test(flags.format);
+      const format = flags.format;
+      const withQuota = /Quota|json|\.(?![\p{L}\d_])|\$/u.test(format);
       const { volumes, warnings } = await engine.ls(flags.filter, withQuota);
-      finish({ ...templateResult(() => render(volumes, flags)), warnings });
+      finish({ ...templateResult(() => render(volumes, { ...flags, format })), warnings });
     });
 };
 
-function render(volumes: VolumeInspect[], flags: LsFlags): string {
-  if (flags.quiet) return volumes.map((v) => v.Name + '\n').join('');
-  if (flags.format !== undefined && isJsonFormat(flags.format)) return renderJson(volumes, 2);
-  if (flags.format !== undefined) return renderTemplate(flags.format, volumes, true, !flags.noheading);
-  return renderVolumeTable(volumes, !flags.noheading);
+function render(volumes: VolumeInspect[], flags: LsFlags & { format: string }): string {
+  if (isJsonFormat(flags.format)) return renderJson(volumes, 2);
+  return renderTemplate(flags.format, volumes, true, !flags.noheading);
 }
