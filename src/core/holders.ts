@@ -23,12 +23,12 @@ export function pidStartOf(pid: number): string {
  * Drops the holders of `rec` whose process is gone, giving back the mounts they counted (and
  * unmounting when none is left). The caller holds the volume lock. Returns the live holders.
  */
-export async function dropStaleHolders(rt: Runtime, rec: VolumeRecord, unmount = () => rt.drivers.of(rec.driver).release(rt, rec)): Promise<VolumeHolder[]> {
+export async function dropStaleHolders(rt: Runtime, rec: VolumeRecord): Promise<VolumeHolder[]> {
   const holders = rt.store.holdersOf(rec.name);
   const stale = holders.filter((h) => !isLive(h));
   if (stale.length === 0) return holders;
   const count = Math.max(0, rec.mountCount - stale.filter((h) => h.counted).length);
-  if (rec.mountCount > 0 && count === 0) await unmount();
+  if (rec.mountCount > 0 && count === 0) await rt.drivers.of(rec.driver).release(rt, rec);
   rt.store.removeHolders(rec.name, stale.map((h) => h.id), count, volumeEvent(rec, 'unmount', { holders: stale.map((h) => h.id), stale: true, mountCount: count }));
   rt.log.info(`dropped stale holders of volume ${rec.name}`, { holders: stale.map((h) => h.id) });
   rec.mountCount = count;

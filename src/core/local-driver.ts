@@ -1,12 +1,13 @@
 import { exportTree, importTree } from '../local/archive.ts';
 import { isMountVolume, kernelLayers, mountSpec, mountVolumeFs, stackedError, unmountVolumeFs } from '../local/mount-command.ts';
 import { assertNothingMountedUnder } from '../local/mounts.ts';
-import { checkVolumeDir, volumeLayout } from '../local/volume-fs.ts';
+import { checkVolumeDir, volumeLayout, type OpenVolumesDir } from '../local/volume-fs.ts';
 import { removeVolumeTree } from '../local/volume-teardown.ts';
 import { VolError } from './errors.ts';
 import { volumeEvent } from './events.ts';
 import { prepareLocalVolume } from './local-create.ts';
 import { noVolumeWithName } from './lookup.ts';
+import { RemovalBatch } from './removal-batch.ts';
 import type { VolumeRecord } from './model.ts';
 import type { MountOutcome, Runtime, VolumeDriver } from './runtime.ts';
 
@@ -30,18 +31,24 @@ export const localDriver: VolumeDriver = {
   },
   layers: (rec, table) => (isMountVolume(rec) ? kernelLayers(rec, table) : undefined),
   unmountedPath: undefined,
-  remove: async (rt, rec, holders, eventType) => {
+  remove: async (rt, rec, holders, { eventType, batch }) => {
     const layout = volumeLayout(rt.config.volumesDir, rec);
     // podman: rm detaches a volume mounted with a plain `mount` whatever its count; forcing also releases holders.
     await localDriver.detach(rt, rec);
     if (rec.mountCount > 0 || holders.length > 0) rt.store.removeHolders(rec.name, holders.map((h) => h.id), 0);
     rec.mountCount = 0;
-    // Checked before the row changes or anything is deleted, so a refusal changes nothing.
-    assertNothingMountedUnder(layout.volDir, rec.name);
-    checkVolumeDir(layout);
-    if (rec.status === 'ready' && !rt.store.transition(rec.name, 'ready', 'removing')) throw noVolumeWithName(rec.name);
-    // Crash window: from here a killed process leaves a `removing` row that the next touch finishes.
-    await removeVolumeFiles(rt, rec);
+    const own = batch ? undefined : new RemovalBatch(rt.config.volumesDir);
+    const shared = batch ?? own!;
+    try {
+      // Checked before the row changes or anything is deleted, so a refusal changes nothing.
+      shared.assertNothingMountedUnder(layout.volDir, rec.name);
+      checkVolumeDir(layout, shared.volumesDirFd());
+      if (rec.status === 'ready' && !rt.store.transition(rec.name, 'ready', 'removing')) throw noVolumeWithName(rec.name);
+      // Crash window: from here a killed process leaves a `removing` row that the next touch finishes.
+      await removeVolumeFiles(rt, rec, shared.volumesDirFd());
+    } finally {
+      own?.close();
+    }
     rt.store.delete(rec.name, volumeEvent(rec, eventType));
   },
   settle: async (rt, rec) => {
@@ -79,9 +86,10 @@ async function mountLocal(rt: Runtime, rec: VolumeRecord): Promise<MountOutcome>
 /**
  * Deletes a volume's directory tree (never following links), then releases its quota. A crash
  * in between leaves the row, so a later call releases the quota (both steps are repeatable).
+ * `held` is the volumes directory a bulk removal keeps open.
  */
-export async function removeVolumeFiles(rt: Runtime, rec: VolumeRecord): Promise<void> {
-  removeVolumeTree(volumeLayout(rt.config.volumesDir, rec));
+async function removeVolumeFiles(rt: Runtime, rec: VolumeRecord, held?: OpenVolumesDir): Promise<void> {
+  removeVolumeTree(volumeLayout(rt.config.volumesDir, rec), held);
   // podman: a btrfs qgroup outlives its subvolume there unless destroyed; vol destroys it.
   if (rec.quota?.id !== undefined) await rt.quota.byName(rec.quota.backend)?.release(rec.mountpoint, { id: rec.quota.id });
 }

@@ -30,7 +30,7 @@ export const pluginDriver: VolumeDriver = {
   },
   layers: () => undefined,
   unmountedPath: null,
-  remove: async (rt, rec, _holders, eventType) => {
+  remove: async (rt, rec, _holders, { eventType }) => {
     if (rec.status === 'ready' && !rt.store.transition(rec.name, 'ready', 'removing')) throw noVolumeWithName(rec.name);
     try {
       await removeFromPlugin(rt, rec, eventType);
@@ -82,10 +82,10 @@ function preparePluginVolume(rt: Runtime, opts: NewVolumeOptions): NewVolume {
 }
 
 /**
- * Get, then Remove. An unreachable plugin: the volume is dropped from vol's state anyway and the
+ * Get, then Remove; the row goes at once, never in a batch. An unreachable plugin: the volume is dropped from vol's state anyway and the
  * error names the plugin. A plugin that answers with an error keeps the volume.
  */
-export async function removeFromPlugin(rt: Runtime, rec: VolumeRecord, eventType: 'remove' | 'prune'): Promise<void> {
+async function removeFromPlugin(rt: Runtime, rec: VolumeRecord, eventType: 'remove' | 'prune'): Promise<void> {
   try {
     const client = rt.plugins.client(rec.driver);
     if (rec.mountCount > 0) await client.unmount(rec.name, PSEUDO_MOUNT_ID, rec.pluginTimeout);

@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { VolConfig } from '../config/config.ts';
 import type { MountInfo } from '../local/mounts.ts';
+import type { OpenVolumesDir } from '../local/volume-fs.ts';
 import type { VolumeLocker } from '../lock/volume-lock.ts';
 import type { VolumePluginClient } from '../plugin/client.ts';
 import type { QuotaBackend } from '../quota/backend.ts';
@@ -65,6 +66,20 @@ export interface NewVolume {
   unmake(rec: VolumeRecord): Promise<void>;
 }
 
+/** One volume's removal: the event it records, and what a bulk removal shares between its volumes. */
+export interface VolumeRemoval {
+  eventType: 'remove' | 'prune';
+  batch?: VolumeRemovalBatch;
+}
+
+/** What a bulk removal reads once for all its volumes (core/removal-batch.ts). */
+export interface VolumeRemovalBatch {
+  /** The volumes directory, held open for the whole removal. */
+  volumesDirFd(): OpenVolumesDir;
+  /** Throws when a file system is mounted inside `volDir` (the mount table read once). */
+  assertNothingMountedUnder(volDir: string, volume: string): void;
+}
+
 /** What mounting a volume did, for the count and the event. */
 export interface MountOutcome {
   /** Where the plugin mounted it, when a plugin did. */
@@ -97,9 +112,9 @@ export interface VolumeDriver {
   readonly unmountedPath: null | undefined;
   /**
    * Removes a ready or `removing` volume whose live holders (none, or forced) are `holders`:
-   * marks the row `removing`, removes what the volume is, deletes the row with `event`.
+   * marks the row `removing`, removes what the volume is, and deletes the row.
    */
-  remove(rt: Runtime, rec: VolumeRecord, holders: readonly VolumeHolder[], eventType: 'remove' | 'prune'): Promise<void>;
+  remove(rt: Runtime, rec: VolumeRecord, holders: readonly VolumeHolder[], removal: VolumeRemoval): Promise<void>;
   /** Deletes what a killed process left of a `creating` or `removing` volume outside the database. */
   settle(rt: Runtime, rec: VolumeRecord): Promise<void>;
   /** Streams a tar of the volume's data; returns what tar could not hold. */

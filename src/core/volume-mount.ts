@@ -4,7 +4,7 @@ import { VolError } from './errors.ts';
 import { volumeEvent } from './events.ts';
 import { dropStaleHolders, pidStartOf } from './holders.ts';
 import { noSuchVolume, resolveVolumeName } from './lookup.ts';
-import type { VolumeHolder, VolumeRecord } from './model.ts';
+import type { VolumeRecord } from './model.ts';
 import type { Runtime, VolumeDriver } from './runtime.ts';
 
 
@@ -62,21 +62,6 @@ export async function unmountVolume(rt: Runtime, typed: string, holderId?: strin
   });
 }
 
-/**
- * Releases `holders` (the volume's live holders, as the caller just read them) and detaches a
- * mounted volume whatever its count (rm does this); the caller holds the lock.
- */
-export async function detachVolume(rt: Runtime, rec: VolumeRecord, holders: readonly VolumeHolder[]): Promise<void> {
-  await rt.drivers.of(rec.driver).detach(rt, rec);
-  if (rec.mountCount > 0 || holders.length > 0) rt.store.removeHolders(rec.name, holders.map((h) => h.id), 0);
-  rec.mountCount = 0;
-}
-
-/** The real unmount of a volume whose count reaches 0: umount(8) of every layer the kernel has at `_data`, or the plugin's Unmount. */
-export function releaseMount(rt: Runtime, rec: VolumeRecord): Promise<void> {
-  return rt.drivers.of(rec.driver).release(rt, rec);
-}
-
 /** MountCount as the kernel has it, read without the lock: a local mount volume counts 0 when nothing is mounted, at least 1 when something is. */
 export function reconciledMountCount(rt: Runtime, rec: VolumeRecord, table: readonly MountInfo[]): number {
   const layers = rt.drivers.of(rec.driver).layers(rec, table);
@@ -96,6 +81,3 @@ function readyVolume(rt: Runtime, name: string, typed: string): { rec: VolumeRec
   driver.verify(rt, rec);
   return { rec, driver };
 }
-
-// Until vol check reads them from the local driver's module.
-export { isMountVolume as needsMount, kernelLayers, mountSpec } from '../local/mount-command.ts';

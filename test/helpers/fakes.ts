@@ -1,6 +1,6 @@
 import { VolError } from '../../src/core/errors.ts';
 import type { VolumeHolder, VolumeRecord } from '../../src/core/model.ts';
-import type { MountOutcome, NewVolume, NewVolumeOptions, PluginClients, QuotaBackends, Runtime, VolumeDriver, VolumeDrivers } from '../../src/core/runtime.ts';
+import type { MountOutcome, NewVolume, NewVolumeOptions, PluginClients, QuotaBackends, Runtime, VolumeDriver, VolumeDrivers, VolumeRemoval } from '../../src/core/runtime.ts';
 import type { PluginVolume, VolumePluginClient } from '../../src/plugin/client.ts';
 import type { QuotaBackend, QuotaHandle, QuotaLimits, QuotaUsage } from '../../src/quota/backend.ts';
 
@@ -143,8 +143,8 @@ export class FakeDriver implements VolumeDriver {
     return undefined;
   }
 
-  async remove(rt: Runtime, rec: VolumeRecord, holders: readonly VolumeHolder[], eventType: 'remove' | 'prune'): Promise<void> {
-    this.calls.push(`remove ${rec.name} ${holders.length} ${eventType}`);
+  async remove(rt: Runtime, rec: VolumeRecord, holders: readonly VolumeHolder[], removal: VolumeRemoval): Promise<void> {
+    this.calls.push(`remove ${rec.name} ${holders.length} ${removal.eventType}`);
     this.made.delete(rec.name);
     rt.store.delete(rec.name);
   }

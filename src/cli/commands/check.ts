@@ -2,10 +2,6 @@ import type { CheckFinding, CheckReport } from '../../core/check-model.ts';
 import { renderJson, renderRows } from '../render.ts';
 import { handle, type Register } from './shared.ts';
 
-/** Exit codes of `vol check`: clean, findings remain; errors of the check itself are 125 as everywhere. */
-const CLEAN = 0;
-const FINDINGS_REMAIN = 1;
-
 /** `vol check [--repair]`: one line per inconsistency a crash, a full disk or an edit left behind. */
 export const registerCheck: Register = (program, env) => {
   const { ctx, progress } = env;
@@ -33,7 +29,7 @@ export const registerCheck: Register = (program, env) => {
       const report = await engine.check({ repair: Boolean(flags.repair), onProgress }).finally(() => {
         for (const line of lines.values()) line.end();
       });
-      return { stdout: render(report, flags.format), errors: [], exitCode: report.remaining.length > 0 ? FINDINGS_REMAIN : CLEAN };
+      return { stdout: render(report, flags.format), errors: [], no: report.remaining.length > 0 };
     }));
 };
 

@@ -1,4 +1,3 @@
-import { EXIT } from '../exit-codes.ts';
 import { handle, type Register } from './shared.ts';
 
 /** `vol exists NAME`: exit 0 if a volume has exactly that name, else 1; prints nothing. */
@@ -10,6 +9,6 @@ export const registerExists: Register = (program, env) => {
     .argument('<name>', 'exact volume name')
     .action(handle(env, async (name: string) => {
       const engine = await ctx.engine(true);
-      return { stdout: '', errors: [], exitCode: engine.exists(name) ? EXIT.ok : EXIT.notFound };
+      return { stdout: '', errors: [], no: !engine.exists(name) };
     }));
 };

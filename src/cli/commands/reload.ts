@@ -1,4 +1,3 @@
-import { EXIT } from '../exit-codes.ts';
 import { renderJson } from '../render.ts';
 import { handle, type Register } from './shared.ts';
 
@@ -14,7 +13,7 @@ export const registerReload: Register = (program, env) => {
       const r = await engine.reload();
       if (flags.format === 'json') {
         // Errors are part of the JSON; they still decide the exit code.
-        return { stdout: renderJson({ added: r.added, removed: r.removed, errors: r.errors.map((e) => e.message) }), errors: [], exitCode: r.errors.length ? EXIT.failure : EXIT.ok };
+        return { stdout: renderJson({ added: r.added, removed: r.removed, errors: r.errors.map((e) => e.message) }), errors: r.errors, errorsInStdout: true };
       }
       let out = '';
       if (r.added.length) out += 'Added:\n' + r.added.map((n) => n + '\n').join('');

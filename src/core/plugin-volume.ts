@@ -1,1 +1,0 @@
-export { removeFromPlugin as removePluginVolume } from './plugin-driver.ts';
