@@ -6,7 +6,7 @@ import { removeVolumeTree } from '../local/volume-teardown.ts';
 import type { QuotaBackend, QuotaHandle } from '../quota/backend.ts';
 import { VolError } from './errors.ts';
 import { nowNs } from './events.ts';
-import { creationTime, type LocalDriverSettings, type VolumeRecord } from './model.ts';
+import { creationTime, type VolumeRecord, type VolumeSettings } from './model.ts';
 import type { NewVolume, NewVolumeOptions, Runtime } from './runtime.ts';
 import { contentSource, quotaFor } from './volume-create-source.ts';
 
@@ -60,7 +60,7 @@ async function undoDirs(rt: Runtime, rec: VolumeRecord, quota: QuotaBackend | un
   if (quota && handle) await quota.release(rec.mountpoint, handle).catch((e: unknown) => rt.log.warn(`releasing the quota of ${rec.name} failed`, { error: (e as Error).message }));
 }
 
-function newRecord(rt: Runtime, name: string, labels: Record<string, string>, s: LocalDriverSettings): VolumeRecord {
+function newRecord(rt: Runtime, name: string, labels: Record<string, string>, s: VolumeSettings): VolumeRecord {
   const rec: VolumeRecord = {
     name,
     driver: 'local',
@@ -77,6 +77,7 @@ function newRecord(rt: Runtime, name: string, labels: Record<string, string>, s:
   if (s.size !== undefined) rec.size = s.size;
   if (s.inodes !== undefined) rec.inodes = s.inodes;
   if (s.pluginTimeout !== undefined) rec.pluginTimeout = s.pluginTimeout;
+  if (s.mount !== undefined) rec.mount = s.mount;
   return rec;
 }
 

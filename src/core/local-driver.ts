@@ -97,7 +97,7 @@ async function removeVolumeFiles(rt: Runtime, rec: VolumeRecord, held?: OpenVolu
 function archivableLayout(rt: Runtime, rec: VolumeRecord) {
   // A bind (or other file system) volume shows its data only while mounted; podman lets an
   // unmounted tmpfs through (its `_data` is then simply empty), and so does vol.
-  const type = Object.entries(rec.options).find(([k]) => k.toLowerCase() === 'type')?.[1];
+  const type = rec.mount?.type;
   if (type && type.toLowerCase() !== 'tmpfs' && rec.mountCount === 0) {
     throw new VolError('STATE_CONFLICT', `volume ${rec.name} is using a driver local and volume is not mounted on ${rec.mountpoint}`, {
       volume: rec.name,

@@ -13,6 +13,16 @@ export interface VolumeSettings {
   noQuota: boolean;
   /** Plugin call timeout in seconds (`o=timeout=N`). */
   pluginTimeout?: number;
+  /** What mount(8) gets for a local volume with `type`, `device` or `o`, as create parsed it. */
+  mount?: VolumeMount;
+}
+
+/** A local volume's `type`, `device` and `o` options, parsed once by create and kept in the record. */
+export interface VolumeMount {
+  type?: string;
+  device?: string;
+  /** The `o` items in order (uid and gid among them; size, inodes, noquota and timeout taken out). */
+  options: string[];
 }
 
 /** A volume as the state store records it: config (immutable) and state (mutable). */
@@ -74,14 +84,6 @@ export interface VolumeCreateOptions {
   fromVolume?: string;
   /** Give the data its own quota accounting even without a limit where the backend allows (btrfs), so it can be expanded and snapshotted later. */
   accounted?: boolean;
-}
-
-/** Parsed local-driver options: what the volume keeps and what create must enforce. */
-export interface LocalDriverSettings extends VolumeSettings {
-  /** `type=` value, if any. */
-  type?: string;
-  /** `device=` value, if any. */
-  device?: string;
 }
 
 /** The object `inspect` prints, keys in Podman's order. */

@@ -56,28 +56,17 @@ function run(tool: string, args: string[], volume: string, what: string): Promis
  * True when a local volume is a mount (type, device, or `o` flags other than uid/gid), as
  * Podman's needsMount decides; other local volumes are plain directories.
  */
-export function isMountVolume(rec: Pick<VolumeRecord, 'options'>): boolean {
-  return Object.entries(rec.options).some(([key, value]) => {
-    const k = key.toLowerCase();
-    if (k === 'type' || k === 'device') return true;
-    return k === 'o' && value.split(',').some((item) => !/^(uid|gid)=/i.test(item));
-  });
+export function isMountVolume(rec: Pick<VolumeRecord, 'mount'>): boolean {
+  const m = rec.mount;
+  return m !== undefined && (m.type !== undefined || m.device !== undefined || m.options.some((item) => !/^(uid|gid)=/i.test(item)));
 }
 
-/** What mount(8) is given for a local volume: its type, device and `o` options, and the tmpfs limits. */
+/** What mount(8) is given for a local volume: the type, device and `o` options create parsed, and the tmpfs limits. */
 export function mountSpec(rec: VolumeRecord): MountSpec {
-  let type: string | undefined;
-  let device: string | undefined;
-  const options: string[] = [];
-  for (const [key, value] of Object.entries(rec.options)) {
-    const k = key.toLowerCase();
-    if (k === 'type') type = value;
-    else if (k === 'device') device = value;
-    else if (k === 'o') options.push(...value.split(',').filter((o) => o !== ''));
-  }
+  const { type, device, options = [] } = rec.mount ?? {};
   // A tmpfs enforces the volume's limits itself, given as plain numbers.
-  if (type?.toLowerCase() === 'tmpfs') options.push(...tmpfsLimitOptions(rec));
-  return { type, device, options, target: rec.mountpoint };
+  const limits = type?.toLowerCase() === 'tmpfs' ? tmpfsLimitOptions(rec) : [];
+  return { type, device, options: [...options, ...limits], target: rec.mountpoint };
 }
 
 /** How many file systems are mounted on the volume's `_data` now (more than one is a stack). */
