@@ -2,7 +2,7 @@ import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LockState } from '../lock/volume-lock.ts';
 import { isMountVolume, kernelLayers } from '../local/mount-command.ts';
-import { readMountTable, type MountInfo } from '../local/mounts.ts';
+import { readMountTable, type MountInfo } from '../local/mount-table.ts';
 import type { CheckFinding } from './check-model.ts';
 import { scanQuota } from './check-quota.ts';
 import { errnoCode } from './errors.ts';

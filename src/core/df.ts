@@ -1,6 +1,6 @@
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
-import { listMountPoints } from '../local/mounts.ts';
+import { listMountPoints } from '../local/mount-table.ts';
 import { walkUsage } from '../local/usage-walk.ts';
 import { isLive } from './holders.ts';
 import type { OnProgress } from './progress.ts';

@@ -16,7 +16,7 @@ import type { Runtime } from './runtime.ts';
 import { exportVolume, importVolume } from './volume-archive.ts';
 import { createVolume } from './volume-create.ts';
 import { mountVolume, reconciledMountCount, unmountVolume, type MountHolder } from './volume-mount.ts';
-import { readMountTable, type MountInfo } from '../local/mounts.ts';
+import { readMountTable, type MountInfo } from '../local/mount-table.ts';
 import { removeVolumes } from './volume-remove.ts';
 import { listBriefReport, listVolumes } from './volume-list.ts';
 import type { VolumeBrief } from '../state/store.ts';

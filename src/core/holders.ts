@@ -1,6 +1,6 @@
 import { processStartTime } from '../lock/lock-owner.ts';
 import { VolError } from './errors.ts';
-import { volumeEvent } from './events.ts';
+import { volumeEvent } from './new-event.ts';
 import type { VolumeHolder, VolumeRecord } from './model.ts';
 import type { Runtime } from './runtime.ts';
 

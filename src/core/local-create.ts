@@ -5,7 +5,7 @@ import { chownVolumeDirs, makeDataDir, makeVolumeDir, volumeLayout } from '../lo
 import { removeVolumeTree } from '../local/volume-teardown.ts';
 import type { QuotaBackend, QuotaHandle } from '../quota/backend.ts';
 import { VolError } from './errors.ts';
-import { nowNs } from './events.ts';
+import { nowNs } from './new-event.ts';
 import { creationTime, type VolumeRecord, type VolumeSettings } from './model.ts';
 import type { NewVolume, NewVolumeOptions, Runtime } from './runtime.ts';
 import { contentSource, quotaFor } from './volume-create-source.ts';

@@ -1,10 +1,10 @@
 import { exportTree, importTree } from '../local/archive.ts';
 import { isMountVolume, kernelLayers, mountSpec, mountVolumeFs, stackedError, unmountVolumeFs } from '../local/mount-command.ts';
-import { assertNothingMountedUnder } from '../local/mounts.ts';
+import { assertNothingMountedUnder } from '../local/mount-table.ts';
 import { checkVolumeDir, volumeLayout, type OpenVolumesDir } from '../local/volume-fs.ts';
 import { removeVolumeTree } from '../local/volume-teardown.ts';
 import { VolError } from './errors.ts';
-import { volumeEvent } from './events.ts';
+import { volumeEvent } from './new-event.ts';
 import { prepareLocalVolume } from './local-create.ts';
 import { noVolumeWithName } from './lookup.ts';
 import { RemovalBatch } from './removal-batch.ts';

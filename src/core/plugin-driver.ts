@@ -1,7 +1,7 @@
 import { PSEUDO_MOUNT_ID } from '../plugin/client.ts';
 import { parseUint } from '../local/size.ts';
 import { VolError, isVolError } from './errors.ts';
-import { nowNs, volumeEvent } from './events.ts';
+import { nowNs, volumeEvent } from './new-event.ts';
 import { noVolumeWithName } from './lookup.ts';
 import { creationTime, type VolumeRecord } from './model.ts';
 import { pluginStatus } from './plugin-status.ts';

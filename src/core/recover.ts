@@ -1,4 +1,4 @@
-import { volumeEvent } from './events.ts';
+import { volumeEvent } from './new-event.ts';
 import type { VolumeRecord } from './model.ts';
 import type { Runtime } from './runtime.ts';
 

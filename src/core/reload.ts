@@ -1,5 +1,5 @@
 import { VolError } from './errors.ts';
-import { volumeEvent } from './events.ts';
+import { volumeEvent } from './new-event.ts';
 import type { VolumeRecord } from './model.ts';
 import { isLive } from './holders.ts';
 import { validateVolumeName } from './names.ts';

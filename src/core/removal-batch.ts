@@ -1,5 +1,5 @@
 import { closeSync } from 'node:fs';
-import { assertNothingMountedUnder, mountPointsUnder } from '../local/mounts.ts';
+import { assertNothingMountedUnder, mountPointsUnder } from '../local/mount-table.ts';
 import { holdVolumesDir, type OpenVolumesDir } from '../local/volume-fs.ts';
 import type { VolumeRemovalBatch } from './runtime.ts';
 

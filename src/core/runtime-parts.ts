@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import type { VolConfig } from '../config/config.ts';
-import { mountPointOf } from '../local/mounts.ts';
+import { mountPointOf } from '../local/mount-table.ts';
 import { PluginClient, type ActivationCache } from '../plugin/client.ts';
 import type { QuotaBackend } from '../quota/backend.ts';
 import { BtrfsQuota } from '../quota/btrfs.ts';

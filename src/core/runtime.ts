@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { VolConfig } from '../config/config.ts';
-import type { MountInfo } from '../local/mounts.ts';
+import type { MountInfo } from '../local/mount-table.ts';
 import type { OpenVolumesDir } from '../local/volume-fs.ts';
 import type { VolumeLocker } from '../lock/volume-lock.ts';
 import type { VolumePluginClient } from '../plugin/client.ts';

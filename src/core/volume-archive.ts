@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import { volumeEvent } from './events.ts';
+import { volumeEvent } from './new-event.ts';
 import { noSuchVolume, resolveVolumeName } from './lookup.ts';
 import type { VolumeRecord } from './model.ts';
 import type { Runtime } from './runtime.ts';

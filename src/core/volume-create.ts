@@ -1,5 +1,5 @@
 import { VolError } from './errors.ts';
-import { volumeEvent } from './events.ts';
+import { volumeEvent } from './new-event.ts';
 import { lostRow } from './lookup.ts';
 import type { VolumeCreateOptions, VolumeCreateReport } from './model.ts';
 import { randomVolumeName, validateVolumeName } from './names.ts';

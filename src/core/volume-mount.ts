@@ -1,7 +1,7 @@
 import { stackedError } from '../local/mount-command.ts';
-import type { MountInfo } from '../local/mounts.ts';
+import type { MountInfo } from '../local/mount-table.ts';
 import { VolError } from './errors.ts';
-import { volumeEvent } from './events.ts';
+import { volumeEvent } from './new-event.ts';
 import { dropStaleHolders, pidStartOf } from './holders.ts';
 import { noSuchVolume, resolveVolumeName } from './lookup.ts';
 import type { VolumeRecord } from './model.ts';

@@ -1,6 +1,6 @@
 import { mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { mountPointOf } from '../local/mounts.ts';
+import { mountPointOf } from '../local/mount-table.ts';
 import type { SnapshotBackend } from '../quota/backend.ts';
 import { VolError } from './errors.ts';
 import { noSuchVolume } from './lookup.ts';

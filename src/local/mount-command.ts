@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { VolError } from '../core/errors.ts';
 import { volumeDir, type VolumeRecord } from '../core/model.ts';
 import { tmpfsLimitOptions } from '../quota/tmpfs.ts';
-import { isMountPoint, mountsAt, readMountTable, type MountInfo } from './mounts.ts';
+import { isMountPoint, mountsAt, readMountTable, type MountInfo } from './mount-table.ts';
 
 /** What mount(8) needs to mount a local volume. */
 export interface MountSpec {
