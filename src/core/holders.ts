@@ -38,7 +38,6 @@ export async function dropStaleHolders(rt: Runtime, rec: VolumeRecord): Promise<
 /** The error rm gives for a volume with live holders (exit 2). */
 export function inUseError(name: string, holders: readonly VolumeHolder[]): VolError {
   return new VolError('VOLUME_IN_USE', `volume ${name} is being used by the following holder(s): ${holders.map((h) => h.id).join(', ')}: volume is being used`, {
-    volume: name,
     hint: 'unmount it with --holder, or use rm --force',
   });
 }

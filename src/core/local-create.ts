@@ -86,7 +86,6 @@ function assertNoOrphanDir(rt: Runtime, name: string): void {
   const volDir = join(rt.config.volumesDir, name);
   if (existsSync(volDir)) {
     throw new VolError('STATE_CONFLICT', `directory ${volDir} already exists but no volume records it`, {
-      volume: name,
       hint: 'move or remove it by hand, then try again',
     });
   }

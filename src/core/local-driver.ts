@@ -100,7 +100,6 @@ function archivableLayout(rt: Runtime, rec: VolumeRecord) {
   const type = rec.mount?.type;
   if (type && type.toLowerCase() !== 'tmpfs' && rec.mountCount === 0) {
     throw new VolError('STATE_CONFLICT', `volume ${rec.name} is using a driver local and volume is not mounted on ${rec.mountpoint}`, {
-      volume: rec.name,
       hint: `run vol mount ${rec.name} first`,
     });
   }

@@ -94,7 +94,6 @@ async function removeFromPlugin(rt: Runtime, rec: VolumeRecord, eventType: 'remo
     if (isVolError(err, 'PLUGIN_FAILED') || isVolError(err, 'NO_SUCH_VOLUME')) throw err;
     rt.store.delete(rec.name, volumeEvent(rec, eventType, { error: (err as Error).message }));
     throw new VolError('PLUGIN_UNREACHABLE', `volume ${rec.name} was removed from vol, but its plugin could not remove it: ${(err as Error).message}`, {
-      volume: rec.name,
       hint: `the plugin may still hold it; \`vol reload\` imports it again once the plugin answers`,
       cause: err,
     });
@@ -103,7 +102,7 @@ async function removeFromPlugin(rt: Runtime, rec: VolumeRecord, eventType: 'remo
 }
 
 function notArchivable(rec: VolumeRecord): VolError {
-  return new VolError('INVALID_ARG', `volume ${rec.name} uses driver ${rec.driver}: export and import work on local volumes only`, { volume: rec.name });
+  return new VolError('INVALID_ARG', `volume ${rec.name} uses driver ${rec.driver}: export and import work on local volumes only`);
 }
 
 /** Takes `timeout=N` out of `o=`; it sets the per-volume plugin timeout and is never sent. */

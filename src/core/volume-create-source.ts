@@ -38,7 +38,7 @@ export function contentSource(rt: Runtime, opts: VolumeCreateOptions, quota: Quo
     const src = rt.store.get(opts.fromVolume!);
     if (src?.status !== 'ready') throw noSuchVolume(opts.fromVolume!);
     // Only a subvolume can be snapshotted: a plain directory would need a copy, file by file.
-    if (src.quota?.backend !== 'btrfs' || src.quota.id === undefined) throw new VolError('QUOTA_UNSUPPORTED', `volume ${src.name} cannot be cloned: its data is not a btrfs subvolume`, { volume: src.name });
+    if (src.quota?.backend !== 'btrfs' || src.quota.id === undefined) throw new VolError('QUOTA_UNSUPPORTED', `volume ${src.name} cannot be cloned: its data is not a btrfs subvolume`);
     path = volumeLayout(rt.config.volumesDir, src).dataDir;
   }
   if (!quota?.snapshots) throw new VolError('QUOTA_UNSUPPORTED', 'a volume made as a copy needs the btrfs backend for its data');

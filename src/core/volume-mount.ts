@@ -42,7 +42,7 @@ export async function unmountVolume(rt: Runtime, typed: string, holderId?: strin
     const holders = await dropStaleHolders(rt, rec);
     const holder = holderId === undefined ? undefined : holders.find((h) => h.id === holderId);
     if (holderId !== undefined && !holder) {
-      throw new VolError('INVALID_ARG', `volume ${name} has no holder ${holderId}`, { volume: name });
+      throw new VolError('INVALID_ARG', `volume ${name} has no holder ${holderId}`);
     }
     const layers = driver.layers(rec) ?? 0;
     if (layers > 1) throw stackedError(rec, layers);

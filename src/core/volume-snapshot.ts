@@ -85,13 +85,12 @@ export function readySnapshot(rt: Runtime, name: string): SnapshotRecord {
 function snapshotBackend(rt: Runtime, rec: VolumeRecord): SnapshotBackend {
   const snaps = rec.quota?.id !== undefined ? backendByName(rt, rec.quota.backend)?.snapshots : undefined;
   if (!snaps) {
-    throw new VolError('QUOTA_UNSUPPORTED', `volume ${rec.name} cannot be snapshotted: snapshots need a volume whose data is a btrfs subvolume (volumes made on btrfs with quotas enabled)`, { volume: rec.name });
+    throw new VolError('QUOTA_UNSUPPORTED', `volume ${rec.name} cannot be snapshotted: snapshots need a volume whose data is a btrfs subvolume (volumes made on btrfs with quotas enabled)`);
   }
   // btrfs snapshots stay inside one file system: the root must be on the volumes' btrfs.
   mkdirSync(snapshotsDir(rt), { recursive: true, mode: 0o700 });
   if (mountPointOf(realpathSync(snapshotsDir(rt))) !== mountPointOf(realpathSync(rt.config.volumesDir))) {
     throw new VolError('QUOTA_UNSUPPORTED', `volume ${rec.name} cannot be snapshotted: ${snapshotsDir(rt)} is not on the file system of ${rt.config.volumesDir}`, {
-      volume: rec.name,
       hint: 'keep --root and [engine] volume_path on the same btrfs',
     });
   }

@@ -29,11 +29,11 @@ export function mountArgs(spec: MountSpec): string[] {
 
 /** Runs mount(8), then checks the kernel's mount table; rejects with mount's own message, naming the volume. */
 export async function mountVolumeFs(spec: MountSpec, volume: string): Promise<void> {
-  if (spec.device?.startsWith('-')) throw new VolError('INVALID_ARG', `mounting volume ${volume}: device ${JSON.stringify(spec.device)} must not begin with "-"`, { volume });
+  if (spec.device?.startsWith('-')) throw new VolError('INVALID_ARG', `mounting volume ${volume}: device ${JSON.stringify(spec.device)} must not begin with "-"`);
   await run('mount', mountArgs(spec), volume, 'mounting');
   // mount(8) can exit 0 without mounting anything; the mount table is the truth.
   if (!isMountPoint(spec.target)) {
-    throw new VolError('IO_FAILED', `mounting volume ${volume}: mount ${mountArgs(spec).join(' ')} exited 0 but nothing is mounted at ${spec.target}`, { volume });
+    throw new VolError('IO_FAILED', `mounting volume ${volume}: mount ${mountArgs(spec).join(' ')} exited 0 but nothing is mounted at ${spec.target}`);
   }
 }
 
@@ -47,7 +47,7 @@ function run(tool: string, args: string[], volume: string, what: string): Promis
     execFile(tool, args, { encoding: 'utf8', timeout: 60_000, env: { ...process.env, LC_ALL: 'C' } }, (err, _stdout, stderr) => {
       if (!err) return resolve();
       const why = (stderr.trim() || err.message).split('\n')[0];
-      reject(new VolError('IO_FAILED', `${what} volume ${volume}: ${tool} ${args.join(' ')}: ${why}`, { volume, cause: err }));
+      reject(new VolError('IO_FAILED', `${what} volume ${volume}: ${tool} ${args.join(' ')}: ${why}`, { cause: err }));
     });
   });
 }
@@ -86,7 +86,6 @@ function dataPath(rec: VolumeRecord): string {
 /** The error for a volume with more than one file system on its `_data`: the top one hides the others. */
 export function stackedError(rec: VolumeRecord, layers: number): VolError {
   return new VolError('STATE_CONFLICT', `volume ${rec.name} has ${layers} file systems stacked on ${rec.mountpoint}: the top one hides the data of those below`, {
-    volume: rec.name,
     hint: 'see vol check; unmount the extra layers by hand (umount ' + rec.mountpoint + ') once their data is saved',
   });
 }

@@ -13,7 +13,6 @@ export class BtrfsQuota implements QuotaBackend, SnapshotBackend {
   async check(limits: QuotaLimits, volume: string): Promise<void> {
     if (limits.inodes !== undefined) {
       throw new VolError('QUOTA_UNSUPPORTED', `volume ${volume}: inode limits are not supported on btrfs (${this.ctx.mountPoint}): btrfs qgroups limit bytes only`, {
-        volume,
         hint: 'drop inodes=, or keep the volumes on XFS with project quota',
       });
     }
@@ -114,13 +113,11 @@ export class BtrfsQuota implements QuotaBackend, SnapshotBackend {
     const mp = this.ctx.mountPoint;
     if (errnoCode(err) === 'ENOENT') {
       return new VolError('QUOTA_UNSUPPORTED', `volume ${volume}: size limits on btrfs (${mp}) are not supported without the btrfs tool`, {
-        volume,
         hint: 'install btrfs-progs',
         cause: err,
       });
     }
     return new VolError('QUOTA_UNSUPPORTED', `volume ${volume}: size limits are not supported on btrfs (${mp}) while quotas are disabled there`, {
-      volume,
       hint: `enable them with: btrfs quota enable ${mp}`,
       cause: err,
     });
