@@ -1,4 +1,5 @@
 import { isVolError, type VolErrorCode } from '../core/errors.ts';
+import type { CommandResult } from './result.ts';
 
 /** Exit codes of the command-line contract. */
 export const EXIT = { ok: 0, notFound: 1, inUse: 2, failure: 125 } as const;
@@ -19,7 +20,7 @@ const NO: Record<string, number> = { exists: EXIT.notFound, check: FINDINGS_REMA
  * podman: the last error decides; vol takes the most serious one (125 over 2 over 1), so a
  * script never mistakes a real failure for "already gone".
  */
-export function exitCodeFor(command: string, result: { errors: readonly unknown[]; no?: boolean } | undefined): number {
+export function exitCodeFor(command: string, result: CommandResult | undefined): number {
   let code: number = result?.no ? (NO[command] ?? EXIT.failure) : EXIT.ok;
   for (const err of result?.errors ?? []) {
     const mapped = isVolError(err) ? TABLE[command]?.[err.code] : undefined;

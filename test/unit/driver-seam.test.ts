@@ -70,6 +70,26 @@ describe('verbs over a fake driver', () => {
     assert.deepEqual([exp?.attributes, imp?.attributes], [{ plugin: 'fake' }, { plugin: 'fake', skipped: 1 }]);
   });
 
+  it('rm and prune hand the volume to the driver with its live holders and their event', async () => {
+    await t.engine.create({ name: 'v', driver: 'fake' });
+    await t.engine.create({ name: 'w', driver: 'fake' });
+    await t.engine.mount('w', { id: 'c1' });
+    const [held] = await t.engine.rm({ names: ['w'], all: false, force: false });
+    assert.ok(held?.error && isVolError(held.error, 'VOLUME_IN_USE'));
+    assert.deepEqual(await t.engine.rm({ names: ['w'], all: false, force: true }), [{ name: 'w' }]);
+    assert.deepEqual(await t.engine.prune(t.engine.pruneCandidates()), [{ name: 'v' }]);
+    assert.deepEqual(driver.calls.filter((c) => c.startsWith('remove')), ['remove w 1 remove', 'remove v 0 prune']);
+    assert.deepEqual(t.rt.store.listNames(), []);
+  });
+
+  it('a create a killed process left is settled by the driver before the name is taken again', async () => {
+    await t.engine.create({ name: 'v', driver: 'fake' });
+    assert.ok(t.rt.store.transition('v', 'ready', 'removing'));
+    await t.engine.create({ name: 'v', driver: 'fake' });
+    assert.ok(driver.calls.includes('settle v'), driver.calls.join('; '));
+    assert.equal(t.rt.store.get('v')?.status, 'ready');
+  });
+
   it('ls shows the Status the driver gives', async () => {
     await t.engine.create({ name: 'v', driver: 'fake' });
     const { volumes } = await t.engine.ls();
