@@ -9,8 +9,8 @@
 // label `bench.tenth=1`. Times are "now", so `vol events --since 1h` sees them all. Retention is
 // the configured one (default 100,000): filling past it trims as vol does. Prints one JSON line.
 import { resolveConfig } from '../src/config/config.ts';
-import { nowNs, type VolumeEvent, type VolumeEventType } from '../src/core/events.ts';
-import { openRuntime } from '../src/core/runtime.ts';
+import { nowNs, type VolumeEvent, type VolumeEventType } from '../src/core/new-event.ts';
+import { openRuntime } from '../src/core/open-runtime.ts';
 
 const CYCLE: VolumeEventType[] = ['create', 'mount', 'unmount', 'export', 'remove'];
 

@@ -7,7 +7,7 @@
 // label `<labelKey>=1` (default key `bench.tenth`). Prints one JSON line with the timing.
 import { resolveConfig } from '../src/config/config.ts';
 import { Engine } from '../src/core/engine.ts';
-import { openRuntime } from '../src/core/runtime.ts';
+import { openRuntime } from '../src/core/open-runtime.ts';
 
 async function main(): Promise<void> {
   const [root, nText, everyText, keyArg] = process.argv.slice(2);

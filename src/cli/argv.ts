@@ -52,12 +52,6 @@ export function normalizeArgv(argv: readonly string[]): string[] {
   return out;
 }
 
-/** The name of the command `argv` (normalized) runs, or undefined when it names none. */
-export function commandWord(argv: readonly string[]): string | undefined {
-  const word = argv[commandIndex(argv)];
-  return word === undefined || word.startsWith('-') ? undefined : word;
-}
-
 /** The candidate nearest to `typed` by edit distance, when near enough to be a typo of it. */
 export function nearest(typed: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;

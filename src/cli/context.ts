@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { resolveConfig, type VolConfig } from '../config/config.ts';
 import { Engine } from '../core/engine.ts';
-import { openRuntime, type Runtime } from '../core/runtime.ts';
+import { openRuntime } from '../core/open-runtime.ts';
+import type { Runtime } from '../core/runtime.ts';
 
 /** Opens the engine for a command from the global flags; main closes it. */
 export class CliContext {

@@ -34,6 +34,7 @@ export type StderrSink = (text: string) => void;
 /** Prints a result's warnings and errors on stderr, one line each (and, at debug, the stacks of unexpected errors). */
 export function printDiagnostics(result: CommandResult | undefined, stderr: StderrSink, mode: DiagnosticsMode): void {
   for (const w of result?.warnings ?? []) stderr(`Warning: ${clipMessage(w)}\n`);
+  if (result?.errorsInStdout) return;
   for (const err of result?.errors ?? []) printError(err, stderr, mode);
 }
 
@@ -61,7 +62,7 @@ export function errorText(err: unknown): string {
 export function stdoutFailed(failure: Error, result: CommandResult | undefined, stderr: StderrSink, mode: DiagnosticsMode): number {
   if ((failure as NodeJS.ErrnoException).code === 'EPIPE') return EXIT_BROKEN_PIPE;
   const others = (result?.errors ?? []).filter((e) => !causedBy(e, failure));
-  printDiagnostics({ stdout: '', warnings: result?.warnings, errors: others }, stderr, mode);
+  printDiagnostics({ stdout: '', warnings: result?.warnings, errors: others, errorsInStdout: result?.errorsInStdout }, stderr, mode);
   const why = failure.message.replace(/^[A-Z0-9]+: /, '').replace(/, write$/, '');
   stderr(`Error: writing to stdout: ${clipMessage(why)}\n`);
   return EXIT.failure;

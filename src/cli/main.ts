@@ -23,7 +23,7 @@ import { collect, type CommandEnv, type Register } from './commands/shared.ts';
 import { registerVersion, versionLine } from './commands/version.ts';
 import { CliContext } from './context.ts';
 import { diagnosticsMode, printDiagnostics, stdoutFailed } from './diagnostics.ts';
-import { EXIT, exitCodeFor } from './exit-codes.ts';
+import { exitCodeFor } from './exit-codes.ts';
 import { addExamples } from './help.ts';
 import { progressFactory } from './progress.ts';
 import type { ByteIo, CommandResult } from './result.ts';
@@ -87,13 +87,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const broken = io.stdoutFailure?.();
   if (broken) return stdoutFailed(broken, result, (t) => io.stderr(t), mode);
   printDiagnostics(result, (t) => io.stderr(t), mode);
-  return result?.exitCode ?? exitCodeFor(command, result?.errors ?? []);
+  return exitCodeFor(command, result);
 }
 
 async function confirmed(confirm: NonNullable<CommandResult['confirm']>, io: Io): Promise<CommandResult> {
   const answer = await io.readLine();
   if (answer === undefined) {
-    return { stdout: '', errors: [new VolError('INVALID_ARG', 'no answer to the confirmation on stdin (end of input): nothing was removed')], exitCode: EXIT.failure };
+    return { stdout: '', errors: [new VolError('INVALID_ARG', 'no answer to the confirmation on stdin (end of input): nothing was removed')] };
   }
   return /^[yY]/.test(answer) ? confirm.proceed() : { stdout: '', errors: [] };
 }
@@ -116,10 +116,10 @@ export function buildProgram(captured: { out: string; err: string }): Command {
 
 function errorResult(err: unknown, args: readonly string[], program: Command): CommandResult {
   if (err instanceof CommanderError) {
-    if (err.exitCode === 0) return { stdout: '', errors: [], exitCode: EXIT.ok };
-    return { stdout: '', errors: [new VolError('INVALID_ARG', usageMessage(err, args, program))], exitCode: EXIT.failure };
+    if (err.exitCode === 0) return { stdout: '', errors: [] };
+    return { stdout: '', errors: [new VolError('INVALID_ARG', usageMessage(err, args, program))] };
   }
   if (isVolError(err)) return { stdout: '', errors: [err] };
   // Anything else is a bug: printed as an internal error, with its stack at the debug level.
-  return { stdout: '', errors: [err instanceof Error ? err : new Error(String(err))], exitCode: EXIT.failure };
+  return { stdout: '', errors: [err instanceof Error ? err : new Error(String(err))] };
 }

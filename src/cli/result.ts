@@ -1,13 +1,15 @@
 import type { Readable, Writable } from 'node:stream';
 
-/** What a command hands back to main: text for stdout, errors for stderr, an optional fixed exit code. */
+/** What a command hands back to main: text for stdout, errors for stderr, and what decides the exit code. */
 export interface CommandResult {
   stdout: string;
   errors: Error[];
   /** Printed on stderr as `Warning: ...`; they do not change the exit code. */
   warnings?: string[];
-  /** Overrides the code derived from errors (`exists` says "no" with 1 and no error). */
-  exitCode?: number;
+  /** The command answers no (exists: no such volume; check: findings remain): the exit-code table gives the code. */
+  no?: boolean;
+  /** The errors are part of stdout already (reload --format json): they still decide the exit code, stderr does not repeat them. */
+  errorsInStdout?: boolean;
   /** Ask before going on: main prints stdout and `prompt`, reads a line, and runs `proceed` on y/Y. */
   confirm?: { prompt: string; proceed(): Promise<CommandResult> };
   /** Work on raw bytes (export to stdout, import from stdin): main runs it with the process's streams. */
@@ -26,4 +28,14 @@ export interface ByteIo {
 /** A result with output and no errors. */
 export function ok(stdout: string): CommandResult {
   return { stdout, errors: [] };
+}
+
+/** The result of a command that acts on several volumes: each done one's name on stdout, each failure an error. */
+export function reportsResult(reports: readonly { name: string; error?: Error }[]): CommandResult {
+  const result: CommandResult = { stdout: '', errors: [] };
+  for (const r of reports) {
+    if (r.error) result.errors.push(r.error);
+    else result.stdout += r.name + '\n';
+  }
+  return result;
 }

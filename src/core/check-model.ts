@@ -51,8 +51,3 @@ export interface CheckReport {
   /** Findings a fresh look still makes after `--repair` (all of them without it). */
   remaining: CheckFinding[];
 }
-
-/** True when a repair text says the finding is left alone. */
-export function noRepair(f: CheckFinding): boolean {
-  return f.repair.startsWith('none:');
-}

@@ -1,5 +1,5 @@
 import { realpathSync } from 'node:fs';
-import { mountPointOf } from '../local/mounts.ts';
+import { mountPointOf } from '../local/mount-table.ts';
 import { execTool } from '../quota/exec.ts';
 import { filesystemName } from '../quota/filesystem.ts';
 import type { CheckFinding } from './check-model.ts';

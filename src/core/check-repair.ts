@@ -1,21 +1,19 @@
 import { lstatSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { chownVolumeDirs, makeDataDir, makeVolumeDir, volumeLayout } from '../local/volume-fs.ts';
-import { mountVolumeFs } from '../local/mount.ts';
-import { mountPointsUnder } from '../local/mounts.ts';
+import { isMountVolume, kernelLayers, mountSpec, mountVolumeFs } from '../local/mount-command.ts';
+import { mountPointsUnder } from '../local/mount-table.ts';
 import type { CheckFinding } from './check-model.ts';
 import { releaseQuotaLeftover } from './check-quota.ts';
 import { derivedDataPath, lostFoundDir } from './check-scan.ts';
 import { VolError, errnoCode } from './errors.ts';
-import { nowNs, volumeEvent } from './events.ts';
+import { nowNs, volumeEvent } from './new-event.ts';
 import type { VolumeEvent, VolumeRecord } from './model.ts';
 import { dropStaleHolders, isLive } from './holders.ts';
 import { MAX_NAME_LENGTH } from './names.ts';
-import { isLocalDriver } from './plugins.ts';
 import { backendByName } from './quota.ts';
 import { settleTransient } from './recover.ts';
 import type { Runtime } from './runtime.ts';
-import { kernelLayers, mountSpec, needsMount, releaseMount } from './volume-mount.ts';
 
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
@@ -49,7 +47,7 @@ async function repairVolume(rt: Runtime, f: CheckFinding): Promise<void> {
   const stored = rt.store.get(f.volume!);
   if (!stored) return;
   // Work on the derived path whatever the row says: a stored path is a record, never an instruction.
-  const rec: VolumeRecord = isLocalDriver(stored.driver) ? { ...stored, mountpoint: derivedDataPath(rt, stored.name) } : stored;
+  const rec: VolumeRecord = rt.drivers.of(stored.driver).keepsDataHere ? { ...stored, mountpoint: derivedDataPath(rt, stored.name) } : stored;
   const event = repairEvent(f, {}, rec);
   switch (f.kind) {
     case 'path-mismatch':
@@ -64,7 +62,7 @@ async function repairVolume(rt: Runtime, f: CheckFinding): Promise<void> {
       if (rec.status === 'ready') await remakeData(rt, rec);
       return rt.store.appendEvent(event);
     case 'holder-stale':
-      await dropStaleHolders(rt, rec, () => releaseMount(rt, rec));
+      await dropStaleHolders(rt, rec);
       return rt.store.appendEvent(event);
     case 'mount-count':
       return reconcileCount(rt, rec, event);
@@ -74,7 +72,8 @@ async function repairVolume(rt: Runtime, f: CheckFinding): Promise<void> {
 }
 
 async function reconcileCount(rt: Runtime, rec: VolumeRecord, event: VolumeEvent): Promise<void> {
-  if (!needsMount(rec)) {
+  // Only local volumes have mount-count findings: for them the kernel's mount table is the truth.
+  if (!isMountVolume(rec)) {
     if (rec.mountCount !== 0) rt.store.setMountCount(rec.name, 0, undefined, event);
     return;
   }

@@ -1,15 +1,14 @@
 import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LockState } from '../lock/volume-lock.ts';
-import { readMountTable, type MountInfo } from '../local/mounts.ts';
+import { isMountVolume, kernelLayers } from '../local/mount-command.ts';
+import { readMountTable, type MountInfo } from '../local/mount-table.ts';
 import type { CheckFinding } from './check-model.ts';
 import { scanQuota } from './check-quota.ts';
 import { errnoCode } from './errors.ts';
 import { isLive } from './holders.ts';
 import type { VolumeHolder, VolumeRecord } from './model.ts';
-import { isLocalDriver } from './plugins.ts';
 import type { Runtime } from './runtime.ts';
-import { kernelLayers, needsMount } from './volume-mount.ts';
 
 /** A name no volume can have ('+' is not allowed in names), so it is never mistaken for one. */
 export const LOST_FOUND = 'lost+found';
@@ -111,7 +110,8 @@ function scanLocks(rt: Runtime, locks: readonly LockState[], names: ReadonlySet<
 function scanVolume(rt: Runtime, rec: VolumeRecord, holders: readonly VolumeHolder[], table: readonly MountInfo[]): CheckFinding[] {
   const out: CheckFinding[] = [];
   const name = rec.name;
-  const local = isLocalDriver(rec.driver);
+  // Only vol's own volumes have a directory, data and mounts of theirs to check.
+  const local = rt.drivers.of(rec.driver).keepsDataHere;
   const derived = derivedDataPath(rt, name);
   if (local && rec.mountpoint !== derived) {
     out.push({ kind: 'path-mismatch', volume: name, path: rec.mountpoint, detail: `the stored mountpoint ${rec.mountpoint} is not ${derived}`, repair: `store ${derived} (nothing on disk is touched)` });
@@ -143,7 +143,7 @@ function scanData(rec: VolumeRecord, derived: string): CheckFinding[] {
 
 function scanMount(rec: VolumeRecord, holders: readonly VolumeHolder[], table: readonly MountInfo[], derived: string): CheckFinding[] {
   const name = rec.name;
-  if (!needsMount(rec)) {
+  if (!isMountVolume(rec)) {
     if (rec.mountCount === 0) return [];
     return [{ kind: 'mount-count', volume: name, path: derived, detail: `MountCount is ${rec.mountCount} but the volume is a plain directory`, repair: 'set MountCount to 0' }];
   }

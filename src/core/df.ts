@@ -1,9 +1,8 @@
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
-import { listMountPoints } from '../local/mounts.ts';
+import { listMountPoints } from '../local/mount-table.ts';
 import { walkUsage } from '../local/usage-walk.ts';
 import { isLive } from './holders.ts';
-import { isLocalDriver } from './plugins.ts';
 import type { OnProgress } from './progress.ts';
 import { inspectWithQuota } from './quota.ts';
 import { validateVolumeName } from './names.ts';
@@ -66,7 +65,7 @@ export async function diskUsage(rt: Runtime, opts: DiskUsageOptions = {}): Promi
       reclaimable: prunable.has(rec.name),
     };
   });
-  const toWalk = volumes.map((v, i) => ({ v, rec: records[i]! })).filter(({ v, rec }) => v.source === 'unknown' && isLocalDriver(rec.driver));
+  const toWalk = volumes.map((v, i) => ({ v, rec: records[i]! })).filter(({ v, rec }) => v.source === 'unknown' && rt.drivers.of(rec.driver).keepsDataHere);
   let done = volumes.length - toWalk.length;
   opts.onProgress?.({ done, total: volumes.length });
   const mountPoints = toWalk.length > 0 ? listMountPoints() : [];

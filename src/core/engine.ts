@@ -16,7 +16,7 @@ import type { Runtime } from './runtime.ts';
 import { exportVolume, importVolume } from './volume-archive.ts';
 import { createVolume } from './volume-create.ts';
 import { mountVolume, reconciledMountCount, unmountVolume, type MountHolder } from './volume-mount.ts';
-import { readMountTable, type MountInfo } from '../local/mounts.ts';
+import { readMountTable, type MountInfo } from '../local/mount-table.ts';
 import { removeVolumes } from './volume-remove.ts';
 import { listBriefReport, listVolumes } from './volume-list.ts';
 import type { VolumeBrief } from '../state/store.ts';
@@ -155,7 +155,7 @@ export class Engine {
   private async inspected(found: VolumeRecord[], holders: Map<string, VolumeHolder[]>, table: readonly MountInfo[]): Promise<{ shown: VolumeInspect[]; warnings: string[] }> {
     for (const v of found) v.holders = (holders.get(v.name) ?? []).filter(isLive);
     // Computed read-only (inspect takes no lock): what the kernel has mounted, not what a killed process left counted.
-    for (const v of found) v.mountCount = reconciledMountCount(v, table);
+    for (const v of found) v.mountCount = reconciledMountCount(this.rt, v, table);
     const { status, warnings } = await pluginStatuses(this.rt, found, true);
     return { shown: withStatus(await inspectWithQuota(this.rt, found), status), warnings };
   }

@@ -21,7 +21,6 @@ export type VolErrorCode =
 
 /** Options of a VolError beyond its code and message. */
 export interface VolErrorOptions {
-  volume?: string;
   hint?: string;
   cause?: unknown;
 }
@@ -29,14 +28,12 @@ export interface VolErrorOptions {
 /** The one error type the core throws; match on `code`, never on `message`. */
 export class VolError extends Error {
   readonly code: VolErrorCode;
-  readonly volume?: string;
   readonly hint?: string;
 
   constructor(code: VolErrorCode, message: string, opts: VolErrorOptions = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'VolError';
     this.code = code;
-    this.volume = opts.volume;
     this.hint = opts.hint;
   }
 }

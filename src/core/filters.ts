@@ -190,7 +190,7 @@ function compileRegex(value: string): RE2JS {
 
 function createdAfter(name: string, ctx: FilterContext): Predicate {
   const t = ctx.createdAtOf(name);
-  if (t === undefined) throw new VolError('NO_SUCH_VOLUME', `no such volume ${name}`, { volume: name });
+  if (t === undefined) throw new VolError('NO_SUCH_VOLUME', `no such volume ${name}`);
   return (v) => v.createdAt > t;
 }
 

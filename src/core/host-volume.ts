@@ -2,7 +2,7 @@ import type { VolumeCreateOptions, VolumeRecord } from './model.ts';
 import type { Runtime } from './runtime.ts';
 import { createVolume } from './volume-create.ts';
 import { expandVolume } from './volume-expand.ts';
-import { mountVolume, needsMount } from './volume-mount.ts';
+import { mountVolume } from './volume-mount.ts';
 
 /**
  * Makes sure volume `opts.name` exists (creating it if not; an existing one keeps its options) with
@@ -14,6 +14,6 @@ export async function ensureHostVolume(rt: Runtime, opts: VolumeCreateOptions & 
   const options = size === undefined ? opts.options : { ...opts.options, size: String(size) };
   let { volume, existed } = await createVolume(rt, { ...opts, options, ignoreIfExists: true });
   if (existed && size !== undefined && (volume.size ?? 0) < size) volume = await expandVolume(rt, volume.name, size);
-  const path = needsMount(volume) ? await mountVolume(rt, volume.name, { id: holder }) : volume.mountpoint;
+  const path = rt.drivers.of(volume.driver).needsMount(volume) ? await mountVolume(rt, volume.name, { id: holder }) : volume.mountpoint;
   return { volume, path };
 }

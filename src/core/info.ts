@@ -25,9 +25,9 @@ export async function gatherInfo(rt: Runtime): Promise<VolInfo> {
   let status = backend ? 'ready' : `size limits are not supported here; vol enforces them with ${KNOWN_BACKENDS}`;
   if (backend) {
     try {
-      await backend.check({ size: 1 }, 'info');
+      await backend.check({ size: 1 });
     } catch (err) {
-      status = isVolError(err) ? err.message.replace(/^volume info: /, '') + (err.hint ? ` (${err.hint})` : '') : String(err);
+      status = isVolError(err) ? err.message + (err.hint ? ` (${err.hint})` : '') : String(err);
     }
   }
   return {

@@ -14,7 +14,7 @@ export function resolveVolume(rt: Runtime, typed: string): VolumeRecord {
   const found = names.length === 1 ? rt.store.get(names[0]!) : undefined;
   if (found) return found;
   if (names.length > 1) {
-    throw new VolError('AMBIGUOUS_NAME', `more than one result for volume name "${typed}"`, { volume: typed });
+    throw new VolError('AMBIGUOUS_NAME', `more than one result for volume name "${typed}"`);
   }
   throw noSuchVolume(typed);
 }
@@ -26,10 +26,15 @@ export function resolveVolumeName(rt: Runtime, typed: string): string {
 
 /** The error for a volume that does not exist, worded as Podman's inspect words it. */
 export function noSuchVolume(name: string): VolError {
-  return new VolError('NO_SUCH_VOLUME', `no such volume ${name}`, { volume: name });
+  return new VolError('NO_SUCH_VOLUME', `no such volume ${name}`);
 }
 
 /** The same error worded as Podman's rm words it (scripts grep for both phrases). */
 export function noVolumeWithName(name: string): VolError {
-  return new VolError('NO_SUCH_VOLUME', `no volume with name "${name}" found: no such volume`, { volume: name });
+  return new VolError('NO_SUCH_VOLUME', `no volume with name "${name}" found: no such volume`);
+}
+
+/** The error for a row that changed under the volume lock: only a process ignoring the lock can do that. */
+export function lostRow(name: string): VolError {
+  return new VolError('STATE_CONFLICT', `volume ${name} changed in the database while vol held its lock`);
 }

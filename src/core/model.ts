@@ -13,6 +13,16 @@ export interface VolumeSettings {
   noQuota: boolean;
   /** Plugin call timeout in seconds (`o=timeout=N`). */
   pluginTimeout?: number;
+  /** What mount(8) gets for a local volume with `type`, `device` or `o`, as create parsed it. */
+  mount?: VolumeMount;
+}
+
+/** A local volume's `type`, `device` and `o` options, parsed once by create and kept in the record. */
+export interface VolumeMount {
+  type?: string;
+  device?: string;
+  /** The `o` items in order (uid and gid among them; size, inodes, noquota and timeout taken out). */
+  options: string[];
 }
 
 /** A volume as the state store records it: config (immutable) and state (mutable). */
@@ -76,14 +86,6 @@ export interface VolumeCreateOptions {
   accounted?: boolean;
 }
 
-/** Parsed local-driver options: what the volume keeps and what create must enforce. */
-export interface LocalDriverSettings extends VolumeSettings {
-  /** `type=` value, if any. */
-  type?: string;
-  /** `device=` value, if any. */
-  device?: string;
-}
-
 /** The object `inspect` prints, keys in Podman's order. */
 export interface VolumeInspect {
   Name: string;
@@ -100,11 +102,6 @@ export interface VolumeInspect {
   Holders?: { ID: string; PID?: number }[];
   Quota?: VolumeQuotaInfo;
 }
-
-/** Every key an inspect object can have, in order (templates may ask for any of them). */
-export const INSPECT_FIELDS: readonly (keyof VolumeInspect)[] = [
-  'Name', 'Driver', 'Mountpoint', 'CreatedAt', 'Status', 'Labels', 'Scope', 'Options', 'UID', 'GID', 'MountCount', 'Holders', 'Quota',
-];
 
 /** Per-volume outcome of a command that acts on several volumes. */
 export interface VolumeRmReport {

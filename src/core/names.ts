@@ -8,11 +8,11 @@ export const MAX_NAME_LENGTH = 200;
 /** Throws INVALID_NAME unless `name` may be used as a volume name (and so in a path). */
 export function validateVolumeName(name: string): void {
   if (!NAME_RE.test(name)) {
-    throw new VolError('INVALID_NAME', `invalid volume name ${JSON.stringify(name)}: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`, { volume: name });
+    throw new VolError('INVALID_NAME', `invalid volume name ${JSON.stringify(name)}: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
   }
   // podman: no length limit there; a name longer than a path component could hold fails late with ENAMETOOLONG.
   if (name.length > MAX_NAME_LENGTH) {
-    throw new VolError('INVALID_NAME', `invalid volume name ${JSON.stringify(name.slice(0, 20) + '…')}: names must be at most ${MAX_NAME_LENGTH} characters`, { volume: name });
+    throw new VolError('INVALID_NAME', `invalid volume name ${JSON.stringify(name.slice(0, 20) + '…')}: names must be at most ${MAX_NAME_LENGTH} characters`);
   }
 }
 

@@ -1,5 +1,4 @@
 import type { VolumeRecord } from './model.ts';
-import { isLocalDriver } from './plugins.ts';
 import type { Runtime } from './runtime.ts';
 
 /** Plugin `Status` per volume name, and warnings for plugins that could not be asked. */
@@ -16,21 +15,27 @@ export interface PluginStatusReport {
 export async function pluginStatuses(rt: Runtime, volumes: readonly VolumeRecord[], perVolume: boolean): Promise<PluginStatusReport> {
   const byDriver = new Map<string, VolumeRecord[]>();
   for (const v of volumes) {
-    if (isLocalDriver(v.driver)) continue;
     const list = byDriver.get(v.driver) ?? [];
     list.push(v);
     byDriver.set(v.driver, list);
   }
   const report: PluginStatusReport = { status: new Map(), warnings: [] };
-  await Promise.all([...byDriver].map(([driver, vols]) => (perVolume ? viaGet(rt, driver, vols, report) : viaList(rt, driver, vols, report))));
+  await Promise.all([...byDriver].map(async ([driver, vols]) => report.warnings.push(...(await rt.drivers.of(driver).status(rt, driver, vols, perVolume, report.status)))));
   return report;
+}
+
+/** The Status of one plugin's volumes into `status`, by one List (or a Get per volume); returns the warnings. */
+export async function pluginStatus(rt: Runtime, driver: string, vols: readonly VolumeRecord[], perVolume: boolean, status: Map<string, Record<string, unknown>>): Promise<string[]> {
+  const report: PluginStatusReport = { status, warnings: [] };
+  await (perVolume ? viaGet(rt, driver, vols, report) : viaList(rt, driver, vols, report));
+  return report.warnings;
 }
 
 /** How many Gets one command keeps in flight to one plugin. */
 const GET_CONCURRENCY = 16;
 
 /** One List tells whether the plugin answers and what it holds; Get fills in the Status List left out. */
-async function viaList(rt: Runtime, driver: string, vols: VolumeRecord[], report: PluginStatusReport): Promise<void> {
+async function viaList(rt: Runtime, driver: string, vols: readonly VolumeRecord[], report: PluginStatusReport): Promise<void> {
   let listed: Map<string, Record<string, unknown> | undefined>;
   try {
     listed = new Map((await rt.plugins.client(driver).list()).map((v) => [v.Name, v.Status]));
@@ -47,7 +52,7 @@ async function viaList(rt: Runtime, driver: string, vols: VolumeRecord[], report
 }
 
 /** Get per volume, a bounded number at a time; after the first plugin that does not answer, the rest are not asked. */
-async function viaGet(rt: Runtime, driver: string, vols: VolumeRecord[], report: PluginStatusReport): Promise<void> {
+async function viaGet(rt: Runtime, driver: string, vols: readonly VolumeRecord[], report: PluginStatusReport): Promise<void> {
   let failure: Error | undefined;
   let next = 0;
   const worker = async () => {
@@ -70,7 +75,7 @@ async function viaGet(rt: Runtime, driver: string, vols: VolumeRecord[], report:
   if (failure) report.warnings.push(failure.message);
 }
 
-function unreachable(vols: VolumeRecord[], err: unknown, report: PluginStatusReport): void {
+function unreachable(vols: readonly VolumeRecord[], err: unknown, report: PluginStatusReport): void {
   const why = (err as Error).message;
   for (const v of vols) report.status.set(v.name, { Error: why });
   report.warnings.push(`${why}; its ${vols.length} volume(s) are listed from vol's own records`);

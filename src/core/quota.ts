@@ -31,7 +31,6 @@ export async function backendForLimits(rt: Runtime, limits: QuotaLimits, type: s
   if (!backend) {
     const what = limits.size !== undefined ? 'size' : 'inodes';
     throw new VolError('QUOTA_UNSUPPORTED', `volume ${volume}: ${what} limits are not supported on ${filesystem} (${rt.config.volumesDir}); vol enforces limits with ${KNOWN_BACKENDS}`, {
-      volume,
       hint: 'put the volume path on btrfs or XFS (e.g. [engine] volume_path in --config), or use type=tmpfs',
     });
   }

@@ -1,9 +1,9 @@
 import { VolError } from './errors.ts';
-import { volumeEvent } from './events.ts';
+import { volumeEvent } from './new-event.ts';
 import type { VolumeRecord } from './model.ts';
 import { isLive } from './holders.ts';
 import { validateVolumeName } from './names.ts';
-import { lostRow } from './plugin-volume.ts';
+import { lostRow } from './lookup.ts';
 import type { PluginVolume } from '../plugin/client.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -46,7 +46,7 @@ async function addListed(rt: Runtime, driver: string, listed: PluginVolume[], re
         if (existing?.driver === driver) return;
         if (existing) {
           // podman: silently skipped there; a name clash is something the user should hear about.
-          throw new VolError('VOLUME_EXISTS', `plugin ${driver} has a volume ${name}, but vol already has a ${existing.driver} volume of that name: not imported`, { volume: name });
+          throw new VolError('VOLUME_EXISTS', `plugin ${driver} has a volume ${name}, but vol already has a ${existing.driver} volume of that name: not imported`);
         }
         const rec: VolumeRecord = { name, driver, mountpoint: '', createdAt: rt.now(), labels: {}, options: {}, noQuota: false, status: 'creating', mountCount: 0 };
         rt.store.insertCreating(rec);
@@ -68,7 +68,7 @@ async function forgetUnlisted(rt: Runtime, driver: string, listed: Set<string>, 
         if (!rec || rec.driver !== driver) return;
         const holders = rt.store.holdersOf(rec.name).filter(isLive);
         if (holders.length > 0) {
-          throw new VolError('VOLUME_IN_USE', `volume ${rec.name} was removed from plugin ${driver} but holders still require it: ${holders.map((h) => h.id).join(', ')}: volume is being used`, { volume: rec.name });
+          throw new VolError('VOLUME_IN_USE', `volume ${rec.name} was removed from plugin ${driver} but holders still require it: ${holders.map((h) => h.id).join(', ')}: volume is being used`);
         }
         rt.store.delete(rec.name, volumeEvent(rec, 'reload', { action: 'removed' }));
         report.removed.push(rec.name);

@@ -1,12 +1,13 @@
 import { closeSync } from 'node:fs';
-import { assertNothingMountedUnder, mountPointsUnder } from '../local/mounts.ts';
+import { assertNothingMountedUnder, mountPointsUnder } from '../local/mount-table.ts';
 import { holdVolumesDir, type OpenVolumesDir } from '../local/volume-fs.ts';
+import type { VolumeRemovalBatch } from './runtime.ts';
 
 /**
  * What a removal of many volumes reads once instead of once per volume: the volumes directory
  * (opened, and its mount id read) and the mount points below it.
  */
-export class RemovalBatch {
+export class RemovalBatch implements VolumeRemovalBatch {
   private top: OpenVolumesDir | undefined;
   private mounted: string[] | undefined;
 

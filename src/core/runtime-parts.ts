@@ -1,26 +1,17 @@
 import { realpathSync } from 'node:fs';
 import type { VolConfig } from '../config/config.ts';
-import { mountPointOf } from '../local/mounts.ts';
-import { PluginClient, type ActivationCache, type VolumePluginClient } from '../plugin/client.ts';
+import { mountPointOf } from '../local/mount-table.ts';
+import { PluginClient, type ActivationCache } from '../plugin/client.ts';
 import type { QuotaBackend } from '../quota/backend.ts';
 import { BtrfsQuota } from '../quota/btrfs.ts';
 import { execTool } from '../quota/exec.ts';
 import { TmpfsQuota } from '../quota/tmpfs.ts';
 import { XfsQuota } from '../quota/xfs.ts';
 import { VolError } from './errors.ts';
+import { localDriver } from './local-driver.ts';
 import type { Logger } from './model.ts';
-
-/** The quota backends of one process, by the name a volume records (`tmpfs`, `btrfs`, `xfs`). */
-export interface QuotaBackends {
-  /** The backend called `name`, built on first use and kept; undefined for a name vol does not know. */
-  byName(name: string): QuotaBackend | undefined;
-}
-
-/** The clients of the configured volume plugins, one per plugin, sharing one activation cache. */
-export interface PluginClients {
-  /** The client of plugin `driver`; throws NO_SUCH_PLUGIN when it is not configured. */
-  client(driver: string): VolumePluginClient;
-}
+import { pluginDriver } from './plugin-driver.ts';
+import type { PluginClients, QuotaBackends, VolumeDrivers } from './runtime.ts';
 
 /** Builds the real quota backends over the file system of `volumesDir`, each once. */
 export function quotaBackends(volumesDir: string, log: Logger): QuotaBackends {
@@ -61,4 +52,9 @@ export function pluginClients(config: Pick<VolConfig, 'plugins' | 'pluginTimeout
       return client;
     },
   };
+}
+
+/** The two drivers: `local` (or empty, as Podman allows) is vol's own, any other name a plugin's. */
+export function volumeDrivers(): VolumeDrivers {
+  return { of: (name) => (name === 'local' || name === '' ? localDriver : pluginDriver) };
 }

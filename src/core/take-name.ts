@@ -11,7 +11,7 @@ export async function takeName(rt: Runtime, name: string, ignoreIfExists: boolea
   const existing = rt.store.get(name);
   if (existing?.status === 'ready') {
     if (ignoreIfExists) return existing;
-    throw new VolError('VOLUME_EXISTS', `volume with name ${name} already exists: volume already exists`, { volume: name });
+    throw new VolError('VOLUME_EXISTS', `volume with name ${name} already exists: volume already exists`);
   }
   // A row in `creating`/`removing` while we hold its lock was left by a killed process.
   if (existing) await settleTransient(rt, existing);

@@ -1,6 +1,6 @@
 import type { QuotaBackend } from '../quota/backend.ts';
 import { VolError } from './errors.ts';
-import type { LocalDriverSettings, VolumeCreateOptions } from './model.ts';
+import type { VolumeCreateOptions, VolumeSettings } from './model.ts';
 import { noSuchVolume } from './lookup.ts';
 import { backendForLimits, quotaTarget, wantsQuota } from './quota.ts';
 import type { Runtime } from './runtime.ts';
@@ -11,10 +11,10 @@ import { volumeLayout } from '../local/volume-fs.ts';
  * The backend a new local volume's data is made with: the one enforcing its limits, or (for an
  * `accounted` volume or one made from a snapshot or volume) btrfs where it is usable; undefined for a plain directory.
  */
-export async function quotaFor(rt: Runtime, settings: LocalDriverSettings, opts: VolumeCreateOptions, name: string): Promise<QuotaBackend | undefined> {
-  if (wantsQuota(settings) || opts.fromSnapshot !== undefined || opts.fromVolume !== undefined) return backendForLimits(rt, settings, settings.type, name);
+export async function quotaFor(rt: Runtime, settings: VolumeSettings, opts: VolumeCreateOptions, name: string): Promise<QuotaBackend | undefined> {
+  if (wantsQuota(settings) || opts.fromSnapshot !== undefined || opts.fromVolume !== undefined) return backendForLimits(rt, settings, settings.mount?.type, name);
   if (!opts.accounted || settings.noQuota) return undefined;
-  const { backend } = quotaTarget(rt, settings.type);
+  const { backend } = quotaTarget(rt, settings.mount?.type);
   if (!backend?.snapshots) return undefined;
   try {
     await backend.check({}, name);
@@ -38,7 +38,7 @@ export function contentSource(rt: Runtime, opts: VolumeCreateOptions, quota: Quo
     const src = rt.store.get(opts.fromVolume!);
     if (src?.status !== 'ready') throw noSuchVolume(opts.fromVolume!);
     // Only a subvolume can be snapshotted: a plain directory would need a copy, file by file.
-    if (src.quota?.backend !== 'btrfs' || src.quota.id === undefined) throw new VolError('QUOTA_UNSUPPORTED', `volume ${src.name} cannot be cloned: its data is not a btrfs subvolume`, { volume: src.name });
+    if (src.quota?.backend !== 'btrfs' || src.quota.id === undefined) throw new VolError('QUOTA_UNSUPPORTED', `volume ${src.name} cannot be cloned: its data is not a btrfs subvolume`);
     path = volumeLayout(rt.config.volumesDir, src).dataDir;
   }
   if (!quota?.snapshots) throw new VolError('QUOTA_UNSUPPORTED', 'a volume made as a copy needs the btrfs backend for its data');

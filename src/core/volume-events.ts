@@ -136,7 +136,7 @@ function resolveEventVolume(rt: Runtime, typed: string): string {
   const fromEvents = rt.store.eventVolumes(typed, 2);
   if (fromEvents.includes(typed)) return typed;
   const names = new Set([...fromEvents, ...rt.store.namesWithPrefix(typed, 2)]);
-  if (names.size > 1) throw new VolError('AMBIGUOUS_NAME', `more than one result for volume name "${typed}"`, { volume: typed });
+  if (names.size > 1) throw new VolError('AMBIGUOUS_NAME', `more than one result for volume name "${typed}"`);
   // Nothing yet: a follower may see a volume of exactly that name later.
   return names.size === 1 ? [...names][0]! : typed;
 }

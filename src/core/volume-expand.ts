@@ -11,16 +11,14 @@ import { volumeLayout } from '../local/volume-fs.ts';
  * volume as it is now.
  */
 export async function expandVolume(rt: Runtime, name: string, size: number): Promise<VolumeRecord> {
-  if (!Number.isSafeInteger(size) || size <= 0) throw new VolError('INVALID_ARG', `invalid size ${size}: expected a positive number of bytes`, { volume: name });
+  if (!Number.isSafeInteger(size) || size <= 0) throw new VolError('INVALID_ARG', `invalid size ${size}: expected a positive number of bytes`);
   return rt.locker.withLock(name, async () => {
     const rec = rt.store.get(name);
     if (rec?.status !== 'ready') throw noSuchVolume(name);
     if (rec.size !== undefined && rec.size >= size) return rec;
     const backend = rec.quota ? backendByName(rt, rec.quota.backend) : undefined;
     if (!backend?.setLimit || rec.quota?.id === undefined) {
-      throw new VolError('QUOTA_UNSUPPORTED', `volume ${name} cannot be expanded: ${rec.quota ? `the ${rec.quota.backend} backend cannot change a limit` : 'it has no quota accounting (it was created without a size limit where no quota backend applies)'}`, {
-        volume: name,
-      });
+      throw new VolError('QUOTA_UNSUPPORTED', `volume ${name} cannot be expanded: ${rec.quota ? `the ${rec.quota.backend} backend cannot change a limit` : 'it has no quota accounting (it was created without a size limit where no quota backend applies)'}`);
     }
     await backend.setLimit(volumeLayout(rt.config.volumesDir, rec).dataDir, { id: rec.quota.id }, { size, inodes: rec.inodes });
     const options = withSizeOption(rec.options, size);

@@ -1,7 +1,6 @@
 import { compileFilters, parseFilterArgs, type CompiledFilter } from './filters.ts';
 import { isLive } from './holders.ts';
 import { pluginStatuses } from './plugin-status.ts';
-import { isLocalDriver } from './plugins.ts';
 import type { VolumeHolder, VolumeRecord } from './model.ts';
 import type { Runtime } from './runtime.ts';
 import type { VolumeBrief } from '../state/store.ts';
@@ -27,7 +26,7 @@ export function listBrief(rt: Runtime, filterArgs: readonly string[]): VolumeBri
 /** `vol ls` as a table or as names: `listBrief`, and the warnings of the plugins `ls` asks (one List each). */
 export async function listBriefReport(rt: Runtime, filterArgs: readonly string[]): Promise<{ volumes: VolumeBrief[]; warnings: string[] }> {
   const volumes = listBrief(rt, filterArgs);
-  const plugged = volumes.flatMap((v) => (isLocalDriver(v.driver) ? [] : [rt.store.get(v.name)].filter((r) => r !== undefined)));
+  const plugged = volumes.flatMap((v) => (rt.drivers.of(v.driver).keepsDataHere ? [] : [rt.store.get(v.name)].filter((r) => r !== undefined)));
   if (plugged.length === 0) return { volumes, warnings: [] };
   return { volumes, warnings: (await pluginStatuses(rt, plugged, false)).warnings };
 }

@@ -49,14 +49,14 @@ export async function publishVolume(rt: Runtime, name: string, target: string, o
   const current = mountOptionsAt(target);
   if (current && holders.some((h) => h.id === holder)) {
     if (!flags.every((f) => current.includes(f))) {
-      throw new VolError('ALREADY_PUBLISHED', `volume ${name} is already published at ${target} with other options (${current.join(',')})`, { volume: name });
+      throw new VolError('ALREADY_PUBLISHED', `volume ${name} is already published at ${target} with other options (${current.join(',')})`);
     }
     return;
   }
-  if (current) throw new VolError('STATE_CONFLICT', `cannot publish volume ${name} at ${target}: something else is mounted there`, { volume: name });
+  if (current) throw new VolError('STATE_CONFLICT', `cannot publish volume ${name} at ${target}: something else is mounted there`);
   // Our own holder without a mount is a publish a killed server left half-done: it is redone.
   const other = holders.find((h) => h.id.startsWith('csi:') && h.id !== holder);
-  if (other) throw new VolError('VOLUME_IN_USE', `volume ${name} is already published at ${other.id.slice(4)}: it can be published once`, { volume: name });
+  if (other) throw new VolError('VOLUME_IN_USE', `volume ${name} is already published at ${other.id.slice(4)}: it can be published once`);
   const madeTarget = makeTarget(target);
   await mountVolume(rt, name, { id: holder });
   try {
@@ -80,7 +80,7 @@ export async function unpublishVolume(rt: Runtime, name: string, target: string)
   try {
     rmdirSync(target);
   } catch (err) {
-    if (errnoCode(err) !== 'ENOENT') throw new VolError('IO_FAILED', `removing ${target} after unpublishing volume ${name}: ${(err as Error).message}`, { volume: name, cause: err });
+    if (errnoCode(err) !== 'ENOENT') throw new VolError('IO_FAILED', `removing ${target} after unpublishing volume ${name}: ${(err as Error).message}`, { cause: err });
   }
   if (rec?.status !== 'ready') return;
   const holder = publishHolder(target);

@@ -1,16 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { checkVolumeDir, volumeLayout } from '../local/volume-fs.ts';
 import { isVolError } from './errors.ts';
-import { volumeEvent } from './events.ts';
 import { dropStaleHolders, inUseError } from './holders.ts';
-import { type VolumeRecord, type VolumeRmOptions, type VolumeRmReport } from './model.ts';
+import type { VolumeRmOptions, VolumeRmReport } from './model.ts';
 import { noVolumeWithName, resolveVolumeName } from './lookup.ts';
-import { removeVolumeFiles, settleTransient } from './recover.ts';
+import { settleTransient } from './recover.ts';
 import { RemovalBatch } from './removal-batch.ts';
 import type { Runtime } from './runtime.ts';
-import { detachVolume, releaseMount } from './volume-mount.ts';
-import { removePluginVolume } from './plugin-volume.ts';
-import { isLocalDriver } from './plugins.ts';
 import type { OnProgress } from './progress.ts';
 
 /** How removal treats a volume that has live holders. */
@@ -73,30 +68,13 @@ export async function removeOne(rt: Runtime, name: string, opts: RemoveOneOption
         if (opts.quietIfGone) return undefined;
         throw noVolumeWithName(name);
       }
+      const driver = rt.drivers.of(rec.driver);
       // Paths come from the layout; a row that disagrees is refused before anything is unmounted or deleted.
-      const layout = isLocalDriver(rec.driver) ? volumeLayout(rt.config.volumesDir, rec) : undefined;
-      const holders = await dropStaleHolders(rt, rec, () => releaseMount(rt, rec));
+      driver.verify(rt, rec);
+      const holders = await dropStaleHolders(rt, rec);
       if (holders.length > 0 && opts.inUse === 'skip') return undefined;
       if (holders.length > 0 && opts.inUse === 'refuse') throw inUseError(name, holders);
-      if (!layout) {
-        if (rec.status === 'ready' && !rt.store.transition(name, 'ready', 'removing')) throw noVolumeWithName(name);
-        await removePluginVolumeOrRestore(rt, rec, opts.eventType);
-        return { name };
-      }
-      // podman: rm detaches a volume mounted with a plain `mount` whatever its count; forcing also releases holders.
-      await detachVolume(rt, rec, holders);
-      // Checked before the row changes or anything is deleted, so a refusal changes nothing.
-      const batch = opts.batch ?? new RemovalBatch(rt.config.volumesDir);
-      try {
-        batch.assertNothingMountedUnder(layout.volDir, name);
-        checkVolumeDir(layout, batch.volumesDirFd());
-        if (rec.status === 'ready' && !rt.store.transition(name, 'ready', 'removing')) throw noVolumeWithName(name);
-        // Crash window: from here a killed process leaves a `removing` row that the next touch finishes.
-        await removeVolumeFiles(rt, rec, batch.volumesDirFd());
-      } finally {
-        if (!opts.batch) batch.close();
-      }
-      rt.store.delete(name, volumeEvent(rec, opts.eventType));
+      await driver.remove(rt, rec, holders, { eventType: opts.eventType, batch: opts.batch });
       return { name };
     });
   } catch (err) {
@@ -110,20 +88,9 @@ async function waitForRelease(rt: Runtime, name: string, seconds: number): Promi
   for (;;) {
     const held = await rt.locker.withLock(name, async () => {
       const rec = rt.store.get(name);
-      return rec ? (await dropStaleHolders(rt, rec, () => releaseMount(rt, rec))).length > 0 : false;
+      return rec ? (await dropStaleHolders(rt, rec)).length > 0 : false;
     });
     if (!held || Date.now() >= deadline) return;
     await sleep(Math.min(200, Math.max(0, deadline - Date.now())));
-  }
-}
-
-/** Removes a plugin volume; when the plugin refuses, the volume goes back to ready, unchanged. */
-async function removePluginVolumeOrRestore(rt: Runtime, rec: VolumeRecord, eventType: 'remove' | 'prune'): Promise<void> {
-  try {
-    await removePluginVolume(rt, rec, eventType);
-  } catch (err) {
-    // A row already gone or changed is left as it is: the plugin's refusal is what the caller hears.
-    if (rt.store.get(rec.name) && !rt.store.transition(rec.name, 'removing', 'ready')) rt.log.warn(`volume ${rec.name} could not be put back to ready`, { volume: rec.name });
-    throw err;
   }
 }

@@ -1,6 +1,6 @@
 import { mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { mountPointOf } from '../local/mounts.ts';
+import { mountPointOf } from '../local/mount-table.ts';
 import type { SnapshotBackend } from '../quota/backend.ts';
 import { VolError } from './errors.ts';
 import { noSuchVolume } from './lookup.ts';
@@ -46,7 +46,10 @@ export async function createSnapshot(rt: Runtime, source: string, name: string):
       // What the source holds is what a volume made from the snapshot starts with.
       const sourceId = rec.quota!.id!;
       snap.size = (await backendByName(rt, 'btrfs')?.usage([{ id: sourceId }]))?.get(sourceId)?.usedBytes ?? 0;
-      rt.store.snapshots.transition(name, 'creating', 'ready', { size: snap.size, quotaId: handle.id });
+      // Only a delete that ignores the source's lock can change the row meanwhile; it removes the files too.
+      if (!rt.store.snapshots.transition(name, 'creating', 'ready', { size: snap.size, quotaId: handle.id })) {
+        throw new VolError('STATE_CONFLICT', `snapshot ${name} was changed in the database while it was being taken`);
+      }
       snap.status = 'ready';
       return snap;
     } catch (err) {
@@ -60,7 +63,8 @@ export async function createSnapshot(rt: Runtime, source: string, name: string):
 export async function deleteSnapshot(rt: Runtime, name: string): Promise<void> {
   const snap = rt.store.snapshots.get(name);
   if (!snap) return;
-  if (snap.status === 'ready') rt.store.snapshots.transition(name, 'ready', 'removing');
+  // A concurrent delete got there first: once its row is gone, there is nothing left to do.
+  if (snap.status === 'ready' && !rt.store.snapshots.transition(name, 'ready', 'removing') && !rt.store.snapshots.get(name)) return;
   await removeSnapshotFiles(rt, snap);
   rt.store.snapshots.delete(name);
 }
@@ -81,13 +85,12 @@ export function readySnapshot(rt: Runtime, name: string): SnapshotRecord {
 function snapshotBackend(rt: Runtime, rec: VolumeRecord): SnapshotBackend {
   const snaps = rec.quota?.id !== undefined ? backendByName(rt, rec.quota.backend)?.snapshots : undefined;
   if (!snaps) {
-    throw new VolError('QUOTA_UNSUPPORTED', `volume ${rec.name} cannot be snapshotted: snapshots need a volume whose data is a btrfs subvolume (volumes made on btrfs with quotas enabled)`, { volume: rec.name });
+    throw new VolError('QUOTA_UNSUPPORTED', `volume ${rec.name} cannot be snapshotted: snapshots need a volume whose data is a btrfs subvolume (volumes made on btrfs with quotas enabled)`);
   }
   // btrfs snapshots stay inside one file system: the root must be on the volumes' btrfs.
   mkdirSync(snapshotsDir(rt), { recursive: true, mode: 0o700 });
   if (mountPointOf(realpathSync(snapshotsDir(rt))) !== mountPointOf(realpathSync(rt.config.volumesDir))) {
     throw new VolError('QUOTA_UNSUPPORTED', `volume ${rec.name} cannot be snapshotted: ${snapshotsDir(rt)} is not on the file system of ${rt.config.volumesDir}`, {
-      volume: rec.name,
       hint: 'keep --root and [engine] volume_path on the same btrfs',
     });
   }

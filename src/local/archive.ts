@@ -47,7 +47,7 @@ export async function exportTree(layout: VolumeLayout, out: () => Writable): Pro
 export async function importTree(layout: VolumeLayout, input: Readable, owner?: ImportOwner, quota = false): Promise<string[]> {
   const { Header, Parser, Pax } = loadTar();
   const opened = openVolume(layout, true);
-  if (!opened) throw new VolError('IO_FAILED', `volume ${layout.name}: ${layout.volDir} does not exist`, { volume: layout.name });
+  if (!opened) throw new VolError('IO_FAILED', `volume ${layout.name}: ${layout.volDir} does not exist`);
   const { volFd, dataFd } = opened as { volFd: number; dataFd: number };
   // Files written beside `_data` would escape a quota's accounting, so limited volumes stage in place.
   const stageFd = !quota && sameFileSystem(volFd, dataFd) ? volFd : undefined;
@@ -111,7 +111,7 @@ function zeroWatch(): { tap: Transform; emptyTar(): boolean } {
 
 function importError(err: unknown, written: number): VolError {
   const hint = written === 0 ? 'nothing was imported' : written === 1 ? 'the entry before it was imported' : `the ${written} entries before it were imported`;
-  if (isVolError(err)) return new VolError(err.code, err.message, { volume: err.volume, hint, cause: err.cause ?? err });
+  if (isVolError(err)) return new VolError(err.code, err.message, { hint, cause: err.cause ?? err });
   const tarCode = (err as { tarCode?: string }).tarCode;
   const why = (err as Error).message.replace(/^[A-Z_]+: /, '');
   if (tarCode) return new VolError('INVALID_ARG', `invalid tar archive: ${why}`, { hint, cause: err });
@@ -137,7 +137,7 @@ function dropStaged(volFd: number): void {
 function openData(layout: VolumeLayout): number {
   // A volume dir or `_data` replaced by a symlink would carry the import (or export) out of the volume.
   const opened = openVolume(layout, true);
-  if (!opened) throw new VolError('IO_FAILED', `volume ${layout.name}: ${layout.volDir} does not exist`, { volume: layout.name });
+  if (!opened) throw new VolError('IO_FAILED', `volume ${layout.name}: ${layout.volDir} does not exist`);
   closeQuietly(opened.volFd);
   return opened.dataFd!;
 }

@@ -37,7 +37,7 @@ function run(args: string[], volume: string, what: string, tool = 'mount'): Prom
     execFile(tool, args, { encoding: 'utf8', timeout: 60_000, env: { ...process.env, LC_ALL: 'C' } }, (err, _stdout, stderr) => {
       if (!err) return resolve();
       const why = (stderr.trim() || err.message).split('\n')[0];
-      reject(new VolError('IO_FAILED', `${what} volume ${volume}: ${tool} ${args.join(' ')}: ${why}`, { volume, cause: err }));
+      reject(new VolError('IO_FAILED', `${what} volume ${volume}: ${tool} ${args.join(' ')}: ${why}`, { cause: err }));
     });
   });
 }

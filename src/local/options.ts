@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { VolError } from '../core/errors.ts';
-import type { LocalDriverSettings } from '../core/model.ts';
+import type { VolumeMount, VolumeSettings } from '../core/model.ts';
 import { parseSize, parseUint } from './size.ts';
 
 const PLAIN_KEYS = new Set(['type', 'device', 'copy', 'nocopy']);
@@ -16,20 +16,23 @@ function invalid(message: string): VolError {
  * values kept verbatim) and extracts what create enforces: owner, size, inodes, noquota, plugin
  * timeout.
  */
-export function parseLocalOptions(raw: Record<string, string>): LocalDriverSettings {
-  const out: LocalDriverSettings = { options: {}, noQuota: false };
+export function parseLocalOptions(raw: Record<string, string>): VolumeSettings {
+  const out: VolumeSettings = { options: {}, noQuota: false };
   for (const [key, value] of Object.entries(raw)) {
     const lower = key.toLowerCase();
     // Keys are stored in one spelling, whatever the case typed: the documented lower-case keys,
     // and for the limits the upper-case key Podman records for the same sub-option of o=.
     if (lower === 'o') {
       const kept = parseMountOptions(value, out);
-      if (out.options.o) kept.unshift(out.options.o);
-      if (kept.length > 0) out.options.o = kept.join(',');
+      if (kept.length > 0) {
+        const mount = mountOf(out);
+        mount.options.push(...kept);
+        out.options.o = mount.options.join(',');
+      }
     } else if (PLAIN_KEYS.has(lower)) {
       out.options[lower] = value;
-      if (lower === 'type') out.type = value;
-      if (lower === 'device') out.device = value;
+      if (lower === 'type') mountOf(out).type = value;
+      if (lower === 'device') mountOf(out).device = value;
     } else if (LIMIT_KEYS.has(lower)) {
       // podman: a top-level uid/gid/size/inodes/noquota is accepted and silently ignored there
       // (and kept as typed); vol enforces and records it exactly like the same sub-option of o=.
@@ -46,8 +49,14 @@ export function parseLocalOptions(raw: Record<string, string>): LocalDriverSetti
   return out;
 }
 
+/** The mount settings being parsed, made on first need: a volume without type, device or o has none. */
+function mountOf(out: VolumeSettings): VolumeMount {
+  out.mount ??= { options: [] };
+  return out.mount;
+}
+
 /** Interprets the sub-options of `o=`; returns those that stay in `o` for mount(8). */
-function parseMountOptions(value: string, out: LocalDriverSettings): string[] {
+function parseMountOptions(value: string, out: VolumeSettings): string[] {
   const kept: string[] = [];
   for (const item of value.split(',')) {
     if (item === '') continue;
@@ -81,7 +90,7 @@ function parseMountOptions(value: string, out: LocalDriverSettings): string[] {
   return kept;
 }
 
-function applyLimit(key: string, val: string, out: LocalDriverSettings): void {
+function applyLimit(key: string, val: string, out: VolumeSettings): void {
   switch (key) {
     case 'uid':
     case 'gid': {
@@ -106,11 +115,11 @@ function applyLimit(key: string, val: string, out: LocalDriverSettings): void {
   }
 }
 
-function checkDevice(out: LocalDriverSettings): void {
-  const device = out.device ?? '';
+function checkDevice(out: VolumeSettings): void {
+  const device = out.mount?.device ?? '';
   // mount(8) would take such a device for an option (`-V` prints its version and mounts nothing).
   if (device.startsWith('-')) throw invalid(`invalid volume option device for driver 'local': ${JSON.stringify(device)} must not begin with "-"`);
-  if (out.type?.toLowerCase() !== 'bind') return;
+  if (out.mount?.type?.toLowerCase() !== 'bind') return;
   // A relative device would be resolved against the working directory of whoever mounts later.
   if (device !== '' && !isAbsolute(device)) throw invalid(`invalid volume option device for driver 'local': a bind device must be an absolute path, not ${JSON.stringify(device)}`);
   try {

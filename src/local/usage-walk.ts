@@ -1,6 +1,6 @@
 import { constants, type Stats } from 'node:fs';
 import { lstat, open, opendir, realpath } from 'node:fs/promises';
-import { listMountPoints } from './mounts.ts';
+import { listMountPoints } from './mount-table.ts';
 
 /** What a walk of a directory tree counted. */
 export interface TreeUsage {

@@ -69,12 +69,11 @@ export interface VolumeLayout {
  * with them, so a row edited to point elsewhere is never acted on.
  */
 export function volumeLayout(volumesDir: string, rec: { name: string; mountpoint: string }): VolumeLayout {
-  if (!NAME_RE.test(rec.name)) throw new VolError('INVALID_NAME', `invalid volume name ${JSON.stringify(rec.name)} in the database`, { volume: rec.name });
+  if (!NAME_RE.test(rec.name)) throw new VolError('INVALID_NAME', `invalid volume name ${JSON.stringify(rec.name)} in the database`);
   const volDir = join(volumesDir, rec.name);
   const dataDir = join(volDir, '_data');
   if (rec.mountpoint !== dataDir) {
     throw new VolError('STATE_CONFLICT', `refusing volume ${rec.name}: its recorded mountpoint ${rec.mountpoint} is not its layout path ${dataDir}`, {
-      volume: rec.name,
       hint: 'the database row was changed by hand; nothing was touched',
     });
   }
@@ -225,7 +224,6 @@ export function refusal(volume: string | undefined, path: string, err: unknown, 
   const why = code === 'ELOOP' ? 'is not a directory (it is a symbolic link)' : code === 'ENOTDIR' ? 'is not a directory' : code === 'ENOENT' ? 'does not exist' : (err as Error).message;
   const subject = volume === undefined ? '' : `volume ${volume}: `;
   return new VolError(code === 'ELOOP' || code === 'ENOTDIR' ? 'STATE_CONFLICT' : 'IO_FAILED', `refusing ${subject}${what === 'it' ? '' : what + ' '}${path} ${why}`, {
-    volume,
     hint: code === 'ELOOP' || code === 'ENOTDIR' ? 'vol never follows a link out of its layout; nothing was touched' : undefined,
     cause: err,
   });
@@ -233,7 +231,7 @@ export function refusal(volume: string | undefined, path: string, err: unknown, 
 
 /** The error for a mount found where a volume's own directory was expected. */
 export function mountedAt(volume: string, path: string): VolError {
-  return new VolError('IO_FAILED', `refusing volume ${volume}: another file system is mounted at ${path}`, { volume, hint: 'unmount it first' });
+  return new VolError('IO_FAILED', `refusing volume ${volume}: another file system is mounted at ${path}`, { hint: 'unmount it first' });
 }
 
 /** An IO_FAILED error for `what`, with the errno message. */

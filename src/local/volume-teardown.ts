@@ -105,6 +105,6 @@ function removeEntry(dirFd: number, name: string, mnt: number, shown: string, vo
       throw err;
     }
   }
-  throw new VolError('IO_FAILED', `removing volume ${volume}: ${join(shown, name)} kept changing while it was being removed`, { volume });
+  throw new VolError('IO_FAILED', `removing volume ${volume}: ${join(shown, name)} kept changing while it was being removed`);
 }
 

@@ -117,7 +117,6 @@ export class FileLocker implements VolumeLocker {
       if (this.takeOver(name, lockPath)) continue;
       if (Date.now() >= deadline) {
         throw new VolError('LOCK_TIMEOUT', `timed out after ${formatMs(this.timing.waitMs)} waiting for the lock of volume ${name}`, {
-          volume: name,
           hint: `another vol process is working on it; a lock whose owner died is taken over at once, one that names no owner after ${formatMs(this.timing.staleMs)}`,
         });
       }
@@ -143,7 +142,7 @@ export class FileLocker implements VolumeLocker {
           this.dirReady = false;
           continue;
         }
-        throw new VolError('IO_FAILED', `locking volume ${name}: ${(err as Error).message}`, { volume: name, cause: err });
+        throw new VolError('IO_FAILED', `locking volume ${name}: ${(err as Error).message}`, { cause: err });
       }
     }
   }

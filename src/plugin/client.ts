@@ -145,7 +145,7 @@ export class PluginClient {
       ans = await postToPlugin(this.socket, endpoint, body === undefined ? '' : JSON.stringify(body), timeoutSec * 1000);
     } catch (err) {
       const why = err instanceof PluginTransportError ? err.message : (err as Error).message;
-      throw new VolError('PLUGIN_UNREACHABLE', `plugin ${this.name} ${why} on /${endpoint}${volume ? ` for volume ${volume}` : ''}`, { volume, cause: err });
+      throw new VolError('PLUGIN_UNREACHABLE', `plugin ${this.name} ${why} on /${endpoint}${volume ? ` for volume ${volume}` : ''}`, { cause: err });
     }
     let json: unknown;
     try {
@@ -165,11 +165,11 @@ export class PluginClient {
 
   private answered(endpoint: string, volume: string | undefined, why: string): VolError {
     const code = volume !== undefined && NOT_FOUND_RE.test(why) ? 'NO_SUCH_VOLUME' : 'PLUGIN_FAILED';
-    return new VolError(code, `plugin ${this.name} failed /${endpoint}${volume ? ` for volume ${volume}` : ''}: ${why}`, { volume });
+    return new VolError(code, `plugin ${this.name} failed /${endpoint}${volume ? ` for volume ${volume}` : ''}: ${why}`);
   }
 
   private garbage(endpoint: string, volume: string | undefined, why: string): VolError {
-    return new VolError('PLUGIN_UNREACHABLE', `plugin ${this.name} answered garbage on /${endpoint}${volume ? ` for volume ${volume}` : ''}: ${why}`, { volume });
+    return new VolError('PLUGIN_UNREACHABLE', `plugin ${this.name} answered garbage on /${endpoint}${volume ? ` for volume ${volume}` : ''}: ${why}`);
   }
 
   /** A volume of an answer (`where` names it there), type-checked against the protocol. */

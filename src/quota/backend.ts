@@ -37,8 +37,11 @@ export type Exec = (file: string, args: readonly string[]) => Promise<string>;
 export interface QuotaBackend {
   /** `btrfs`, `xfs`, `tmpfs` or `none`. */
   readonly name: string;
-  /** Throws QUOTA_UNSUPPORTED (naming the file system and what to do) when `limits` cannot be enforced. */
-  check(limits: QuotaLimits, volume: string): Promise<void>;
+  /**
+   * Throws QUOTA_UNSUPPORTED (naming the file system and what to do) when `limits` cannot be
+   * enforced; the error names `volume`, the one asking (none: vol info asks about the backend).
+   */
+  check(limits: QuotaLimits, volume?: string): Promise<void>;
   /**
    * Makes `dataDir` (mode 0755) as a directory the limits apply to (a btrfs subvolume, an XFS
    * project directory). `reserved` is the id the caller reserved in the database, if the backend
@@ -65,4 +68,9 @@ export interface SnapshotBackend {
   snapshot(source: string, target: string, readOnly: boolean): Promise<QuotaHandle>;
   /** Deletes the snapshot at `path` and its accounting. Safe to call twice. */
   deleteSnapshot(path: string, handle: QuotaHandle | undefined): Promise<void>;
+}
+
+/** How an error about `volume` begins (`volume NAME: `); nothing when no volume is asking. */
+export function aboutVolume(volume: string | undefined): string {
+  return volume === undefined ? '' : `volume ${volume}: `;
 }

@@ -1,6 +1,6 @@
 import { chmodSync } from 'node:fs';
 import { VolError, errnoCode } from '../core/errors.ts';
-import type { QuotaBackend, QuotaContext, QuotaHandle, QuotaLimits, QuotaUsage, SnapshotBackend } from './backend.ts';
+import { aboutVolume, type QuotaBackend, type QuotaContext, type QuotaHandle, type QuotaLimits, type QuotaUsage, type SnapshotBackend } from './backend.ts';
 import { toolError } from './exec.ts';
 
 /** btrfs: each `_data` is a subvolume whose qgroup carries a limit on referenced bytes. */
@@ -10,10 +10,9 @@ export class BtrfsQuota implements QuotaBackend, SnapshotBackend {
 
   constructor(private readonly ctx: QuotaContext) {}
 
-  async check(limits: QuotaLimits, volume: string): Promise<void> {
+  async check(limits: QuotaLimits, volume?: string): Promise<void> {
     if (limits.inodes !== undefined) {
-      throw new VolError('QUOTA_UNSUPPORTED', `volume ${volume}: inode limits are not supported on btrfs (${this.ctx.mountPoint}): btrfs qgroups limit bytes only`, {
-        volume,
+      throw new VolError('QUOTA_UNSUPPORTED', `${aboutVolume(volume)}inode limits are not supported on btrfs (${this.ctx.mountPoint}): btrfs qgroups limit bytes only`, {
         hint: 'drop inodes=, or keep the volumes on XFS with project quota',
       });
     }
@@ -110,17 +109,15 @@ export class BtrfsQuota implements QuotaBackend, SnapshotBackend {
     }
   }
 
-  private notReady(err: unknown, volume: string): VolError {
+  private notReady(err: unknown, volume: string | undefined): VolError {
     const mp = this.ctx.mountPoint;
     if (errnoCode(err) === 'ENOENT') {
-      return new VolError('QUOTA_UNSUPPORTED', `volume ${volume}: size limits on btrfs (${mp}) are not supported without the btrfs tool`, {
-        volume,
+      return new VolError('QUOTA_UNSUPPORTED', `${aboutVolume(volume)}size limits on btrfs (${mp}) are not supported without the btrfs tool`, {
         hint: 'install btrfs-progs',
         cause: err,
       });
     }
-    return new VolError('QUOTA_UNSUPPORTED', `volume ${volume}: size limits are not supported on btrfs (${mp}) while quotas are disabled there`, {
-      volume,
+    return new VolError('QUOTA_UNSUPPORTED', `${aboutVolume(volume)}size limits are not supported on btrfs (${mp}) while quotas are disabled there`, {
       hint: `enable them with: btrfs quota enable ${mp}`,
       cause: err,
     });

@@ -19,6 +19,6 @@ export const execTool: Exec = (file, args) =>
   });
 
 /** Wraps a tool failure as an IO_FAILED VolError about `what`. */
-export function toolError(what: string, err: unknown, volume?: string): VolError {
-  return new VolError('IO_FAILED', `${what}: ${(err as Error).message}`, { volume, cause: err });
+export function toolError(what: string, err: unknown): VolError {
+  return new VolError('IO_FAILED', `${what}: ${(err as Error).message}`, { cause: err });
 }

@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync, rmdirSync } from 'node:fs';
 import { VolError, errnoCode } from '../core/errors.ts';
-import type { QuotaBackend, QuotaContext, QuotaHandle, QuotaLimits, QuotaUsage } from './backend.ts';
+import { aboutVolume, type QuotaBackend, type QuotaContext, type QuotaHandle, type QuotaLimits, type QuotaUsage } from './backend.ts';
 
 const TOOL = 'xfs_quota';
 /** Project 0 holds the defaults of every project and 2^32-1 means "no id", so neither is ever used. */
@@ -15,7 +15,7 @@ export class XfsQuota implements QuotaBackend {
 
   constructor(private readonly ctx: QuotaContext) {}
 
-  async check(limits: QuotaLimits, volume: string): Promise<void> {
+  async check(limits: QuotaLimits, volume?: string): Promise<void> {
     if (limits.size === undefined && limits.inodes === undefined) return;
     limitArgs(limits, volume);
     let state: string;
@@ -127,12 +127,11 @@ export class XfsQuota implements QuotaBackend {
     });
   }
 
-  private unsupported(limits: QuotaLimits, volume: string, err?: unknown, accounting = false): VolError {
+  private unsupported(limits: QuotaLimits, volume: string | undefined, err?: unknown, accounting = false): VolError {
     const mp = this.ctx.mountPoint;
-    const head = `volume ${volume}: ${describe(limits)} limits are not supported on xfs (${mp})`;
+    const head = `${aboutVolume(volume)}${describe(limits)} limits are not supported on xfs (${mp})`;
     if (err !== undefined && errnoCode(err) === 'ENOENT') {
       return new VolError('QUOTA_UNSUPPORTED', `${head} without ${TOOL}, which is not installed`, {
-        volume,
         hint: 'install the xfsprogs package, which provides xfs_quota',
         cause: err,
       });
@@ -141,7 +140,7 @@ export class XfsQuota implements QuotaBackend {
     const hint = accounting
       ? `mount it with -o prjquota instead of pqnoenforce, or run: xfs_quota -x -c 'enable -p' ${mp}`
       : `unmount ${mp} and mount it again with project quota: mount -o prjquota (a remount cannot turn it on)`;
-    return new VolError('QUOTA_UNSUPPORTED', `${head}: ${why}`, { volume, hint, cause: err });
+    return new VolError('QUOTA_UNSUPPORTED', `${head}: ${why}`, { hint, cause: err });
   }
 }
 
@@ -169,7 +168,7 @@ function projectId(reserved: string | undefined): string {
 /** `bhard=`/`ihard=` for the limits given; a limit xfs would read as 0 (no limit) is refused. */
 function limitArgs(limits: QuotaLimits, volume?: string): string[] {
   const args: string[] = [];
-  const bad = (what: string) => new VolError('INVALID_ARG', `${volume ? `volume ${volume}: ` : ''}${what} must be a positive whole number for an XFS project quota`, { volume });
+  const bad = (what: string) => new VolError('INVALID_ARG', `${aboutVolume(volume)}${what} must be a positive whole number for an XFS project quota`);
   if (limits.size !== undefined) {
     if (!Number.isSafeInteger(limits.size) || limits.size <= 0) throw bad('size');
     // xfs_quota keeps 512-byte units and reads a limit under 512 bytes as 0, which means unlimited.

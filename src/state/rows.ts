@@ -1,4 +1,4 @@
-import type { VolumeHolder, VolumeRecord, VolumeStatus } from '../core/model.ts';
+import type { VolumeHolder, VolumeMount, VolumeRecord, VolumeStatus } from '../core/model.ts';
 
 /** A `volumes` row as SQLite returns it. */
 export interface VolumeRow {
@@ -72,8 +72,25 @@ export function rowToRecord(row: VolumeRow): VolumeRecord {
   if (row.size !== null) rec.size = row.size;
   if (row.inodes !== null) rec.inodes = row.inodes;
   if (row.plugin_timeout !== null) rec.pluginTimeout = row.plugin_timeout;
+  if (row.driver === 'local') {
+    const mount = mountOf(rec.options);
+    if (mount) rec.mount = mount;
+  }
   if (row.quota_backend !== null) rec.quota = row.quota_id === null ? { backend: row.quota_backend } : { backend: row.quota_backend, id: row.quota_id };
   return rec;
+}
+
+/**
+ * The mount settings create parsed, as the row keeps them: in the options, under the keys
+ * create stores them with (`type`, `device`, and `o` with only what mount(8) gets).
+ */
+function mountOf(options: Record<string, string>): VolumeMount | undefined {
+  const { type, device, o } = options;
+  if (type === undefined && device === undefined && o === undefined) return undefined;
+  const mount: VolumeMount = { options: o === undefined ? [] : o.split(',') };
+  if (type !== undefined) mount.type = type;
+  if (device !== undefined) mount.device = device;
+  return mount;
 }
 
 /** A `volume_holders` row. */

@@ -165,7 +165,7 @@ class SqliteVolumeStore implements VolumeStore {
       insert.immediate();
     } catch (err) {
       if (errnoCode(err) === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-        throw new VolError('VOLUME_EXISTS', `volume with name ${rec.name} already exists: volume already exists`, { volume: rec.name, cause: err });
+        throw new VolError('VOLUME_EXISTS', `volume with name ${rec.name} already exists: volume already exists`, { cause: err });
       }
       throw err;
     }

@@ -4,7 +4,7 @@
 //   node --import tsx test/e2e/boundary-populate.ts <root> <n>
 import { resolveConfig } from '../../src/config/config.ts';
 import { Engine } from '../../src/core/engine.ts';
-import { openRuntime } from '../../src/core/runtime.ts';
+import { openRuntime } from '../../src/core/open-runtime.ts';
 
 /** The name of volume `i`: long, so that a listing of 2,000 of them is larger than a pipe holds. */
 export function populatedName(i: number): string {

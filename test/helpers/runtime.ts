@@ -1,6 +1,7 @@
 import { resolveConfig } from '../../src/config/config.ts';
 import { Engine } from '../../src/core/engine.ts';
-import { openRuntime, type Runtime, type RuntimeParts } from '../../src/core/runtime.ts';
+import { openRuntime } from '../../src/core/open-runtime.ts';
+import type { Runtime, RuntimeParts } from '../../src/core/runtime.ts';
 import { silentLogger } from '../../src/core/model.ts';
 import { makeTemp, removeTemp } from './vol.ts';
 

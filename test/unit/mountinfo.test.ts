@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mountsAt, parseMountInfo } from '../../src/local/mounts.ts';
+import { mountsAt, parseMountInfo } from '../../src/local/mount-table.ts';
 
 const TEXT = [
   '22 1 0:21 / / rw,relatime shared:1 - ext4 /dev/vda rw',

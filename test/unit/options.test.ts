@@ -12,7 +12,7 @@ test('o= uid/gid stay in o and add UID/GID; other sub-options stay for mount(8)'
   assert.deepEqual(s.options, { o: 'uid=1000,gid=100,nodev', UID: '1000', GID: '100', type: 'tmpfs' });
   assert.equal(s.uid, 1000);
   assert.equal(s.gid, 100);
-  assert.equal(s.type, 'tmpfs');
+  assert.deepEqual(s.mount, { options: ['uid=1000', 'gid=100', 'nodev'], type: 'tmpfs' }, 'the record keeps what mount(8) gets');
 });
 
 test('o= size, inodes, noquota and timeout are taken out of o', () => {
@@ -48,6 +48,6 @@ test('unknown keys and bad values are refused with the offending text', () => {
 
 test('type=bind needs an existing device', () => {
   rejects({ type: 'bind', device: '/nonexistent/vol-test' }, /invalid volume option device for driver 'local'.*no such file or directory/);
-  assert.equal(parseLocalOptions({ type: 'bind', device: '/' }).device, '/');
-  assert.equal(parseLocalOptions({ type: 'nfs', device: '/nonexistent' }).device, '/nonexistent');
+  assert.equal(parseLocalOptions({ type: 'bind', device: '/' }).mount?.device, '/');
+  assert.equal(parseLocalOptions({ type: 'nfs', device: '/nonexistent' }).mount?.device, '/nonexistent');
 });

@@ -1,20 +1,17 @@
 import type { CheckFinding, CheckReport } from '../../core/check-model.ts';
 import { renderJson, renderRows } from '../render.ts';
-import type { Register } from './shared.ts';
-
-/** Exit codes of `vol check`: clean, findings remain; errors of the check itself are 125 as everywhere. */
-const CLEAN = 0;
-const FINDINGS_REMAIN = 1;
+import { handle, type Register } from './shared.ts';
 
 /** `vol check [--repair]`: one line per inconsistency a crash, a full disk or an edit left behind. */
-export const registerCheck: Register = (program, { ctx, finish, progress }) => {
+export const registerCheck: Register = (program, env) => {
+  const { ctx, progress } = env;
   program
     .command('check')
     .description('Report inconsistencies between the database, volume directories, mounts, locks and quotas; --repair fixes the safe ones')
     .option('--repair', 'fix what is safe (unknown directories are moved to lost+found, never deleted)')
     .option('--format <format>', 'json, or a Go template over Kind, Volume, Path, Detail, Repair, Outcome, Error')
     .option('-q, --quiet', 'draw no progress line on a terminal')
-    .action(async (flags: { repair?: boolean; format?: string; quiet?: boolean }) => {
+    .action(handle(env, async (flags: { repair?: boolean; format?: string; quiet?: boolean }) => {
       // A look alone leaves a missing root alone; a repair may have to write.
       const engine = await ctx.engine(!flags.repair);
       // One line per phase: the scan counts volumes, the repair counts findings.
@@ -32,8 +29,8 @@ export const registerCheck: Register = (program, { ctx, finish, progress }) => {
       const report = await engine.check({ repair: Boolean(flags.repair), onProgress }).finally(() => {
         for (const line of lines.values()) line.end();
       });
-      finish({ stdout: render(report, flags.format), errors: [], exitCode: report.remaining.length > 0 ? FINDINGS_REMAIN : CLEAN });
-    });
+      return { stdout: render(report, flags.format), errors: [], no: report.remaining.length > 0 };
+    }));
 };
 
 /** The fields a finding shows in JSON and templates, in Podman's capitalised style. */

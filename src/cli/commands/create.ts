@@ -1,5 +1,5 @@
 import { ok } from '../result.ts';
-import { collect, parseKeyValues, type Register } from './shared.ts';
+import { collect, handle, parseKeyValues, type Register } from './shared.ts';
 
 interface CreateFlags {
   driver: string;
@@ -9,7 +9,8 @@ interface CreateFlags {
 }
 
 /** `vol create [NAME]`: prints the new (or, with --ignore, existing) volume's name. */
-export const registerCreate: Register = (program, { ctx, finish }) => {
+export const registerCreate: Register = (program, env) => {
+  const { ctx } = env;
   program
     .command('create')
     .description('Create a new volume')
@@ -18,11 +19,11 @@ export const registerCreate: Register = (program, { ctx, finish }) => {
     .option('-l, --label <key[=value]>', 'set a label on the volume (repeatable)', collect, [])
     .option('-o, --opt <key[=value]>', 'set a driver option (repeatable)', collect, [])
     .option('--ignore', 'do nothing and print the name if the volume already exists')
-    .action(async (name: string | undefined, flags: CreateFlags) => {
+    .action(handle(env, async (name: string | undefined, flags: CreateFlags) => {
       const labels = parseKeyValues(flags.label, 'label');
       const options = parseKeyValues(flags.opt, 'option');
       const engine = await ctx.engine(false);
       const report = await engine.create({ name, driver: flags.driver, labels, options, ignoreIfExists: flags.ignore });
-      finish(ok(report.volume.name + '\n'));
-    });
+      return ok(report.volume.name + '\n');
+    }));
 };

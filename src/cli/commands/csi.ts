@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { createStderrLogger } from '../../config/logger.ts';
 import { VolError } from '../../core/errors.ts';
-import type { Register } from './shared.ts';
+import { handle, type Register } from './shared.ts';
 
 interface CsiServeFlags {
   endpoint?: string;
@@ -9,14 +9,15 @@ interface CsiServeFlags {
 }
 
 /** `vol csi serve`: vol as a CSI driver (Identity, Controller and Node) on a unix socket, until interrupted. */
-export const registerCsi: Register = (program, { ctx, finish }) => {
+export const registerCsi: Register = (program, env) => {
+  const { ctx } = env;
   const csi = program.command('csi').description('Serve vol volumes to Kubernetes, Nomad and Swarm over the Container Storage Interface');
   csi
     .command('serve')
     .description('Serve the CSI Identity, Controller and Node services on a unix socket until interrupted')
     .option('--endpoint <unix:///path>', 'socket to listen on (env CSI_ENDPOINT)')
     .option('--node-id <id>', 'this node\'s id in topology and NodeGetInfo (default: the host name)')
-    .action(async (flags: CsiServeFlags) => {
+    .action(handle(env, async (flags: CsiServeFlags) => {
       const endpoint = flags.endpoint ?? process.env.CSI_ENDPOINT ?? 'unix:///run/vol/csi.sock';
       const nodeId = flags.nodeId ?? hostname();
       // Loaded here so that no other command pays for gRPC.
@@ -25,7 +26,7 @@ export const registerCsi: Register = (program, { ctx, finish }) => {
       socketPath(endpoint);
       if (!nodeId) throw new VolError('INVALID_ARG', '--node-id must not be empty');
       const engine = await ctx.engine(false);
-      finish({
+      return {
         stdout: '',
         errors: [],
         streams: async (io) => {
@@ -39,6 +40,6 @@ export const registerCsi: Register = (program, { ctx, finish }) => {
             process.off('SIGINT', stay).off('SIGTERM', stay);
           }
         },
-      });
-    });
+      };
+    }));
 };

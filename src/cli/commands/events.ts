@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import { VolError } from '../../core/errors.ts';
 import type { VolumeEvent } from '../../core/model.ts';
 import { compileTemplate } from '../template/index.ts';
-import { collect, type Register } from './shared.ts';
+import { collect, handle, type Register } from './shared.ts';
 
 interface EventsFlags {
   since?: string;
@@ -17,7 +17,8 @@ interface EventsFlags {
 const CHUNK = 64 * 1024;
 
 /** `vol events`: what happened to volumes, from the durable record; `--follow` keeps printing until interrupted. */
-export const registerEvents: Register = (program, { ctx, finish }) => {
+export const registerEvents: Register = (program, env) => {
+  const { ctx } = env;
   program
     .command('events')
     .description('Show volume events (create, remove, mount, unmount, prune, reload, import, export, repair)')
@@ -27,12 +28,12 @@ export const registerEvents: Register = (program, { ctx, finish }) => {
     .option('--format <format>', 'json (one object per line), or a Go template such as {{.Type}} {{.Volume}}')
     .option('--follow', 'keep printing new events until interrupted (or until --until passes)')
     .option('--stream [bool]', 'true: the same as --follow; false (the default): print the stored events and exit')
-    .action(async (flags: EventsFlags) => {
+    .action(handle(env, async (flags: EventsFlags) => {
       const follow = wantsFollow(flags);
       const render = renderer(flags.format);
       // A follower opens (and so creates) the database, so that it waits on a real one.
       const engine = await ctx.engine(!follow);
-      finish({
+      return {
         stdout: '',
         errors: [],
         streams: async (io) => {
@@ -40,8 +41,8 @@ export const registerEvents: Register = (program, { ctx, finish }) => {
           const events = engine.events({ since: flags.since, until: flags.until, filters: flags.filter, follow, signal });
           await writeAll(io.stdoutBytes(), events, render, follow);
         },
-      });
-    });
+      };
+    }));
 };
 
 /** Whether to follow: --follow, or Podman's --stream (a bare --stream, or a Go boolean value). */

@@ -1,14 +1,14 @@
-import { EXIT } from '../exit-codes.ts';
-import type { Register } from './shared.ts';
+import { handle, type Register } from './shared.ts';
 
 /** `vol exists NAME`: exit 0 if a volume has exactly that name, else 1; prints nothing. */
-export const registerExists: Register = (program, { ctx, finish }) => {
+export const registerExists: Register = (program, env) => {
+  const { ctx } = env;
   program
     .command('exists')
     .description('Check whether a volume exists (exit 0 if it does, 1 if not)')
     .argument('<name>', 'exact volume name')
-    .action(async (name: string) => {
+    .action(handle(env, async (name: string) => {
       const engine = await ctx.engine(true);
-      finish({ stdout: '', errors: [], exitCode: engine.exists(name) ? EXIT.ok : EXIT.notFound });
-    });
+      return { stdout: '', errors: [], no: !engine.exists(name) };
+    }));
 };

@@ -2,7 +2,7 @@ import { VolError } from '../../core/errors.ts';
 import type { VolumeInspect } from '../../core/model.ts';
 import { renderJson, renderTemplate, templateResult } from '../render.ts';
 import { isJsonFormat } from '../template/index.ts';
-import type { Register } from './shared.ts';
+import { handle, type Register } from './shared.ts';
 import type { Engine } from '../../core/engine.ts';
 import type { Writable } from 'node:stream';
 
@@ -12,14 +12,15 @@ interface InspectFlags {
 }
 
 /** `vol inspect NAME... | --all`: a JSON array, or a template line per volume in argument order. */
-export const registerInspect: Register = (program, { ctx, finish }) => {
+export const registerInspect: Register = (program, env) => {
+  const { ctx } = env;
   program
     .command('inspect')
     .description('Display detailed information on one or more volumes')
     .argument('[names...]', 'volume names or unique prefixes')
     .option('-a, --all', 'inspect all volumes')
     .option('-f, --format <format>', 'json, or a Go template such as {{.Mountpoint}}', 'json')
-    .action(async (names: string[], flags: InspectFlags) => {
+    .action(handle(env, async (names: string[], flags: InspectFlags) => {
       if ((names.length > 0) === Boolean(flags.all)) {
         throw new VolError('INVALID_ARG', 'provide one or more volume names or use --all');
       }
@@ -27,15 +28,14 @@ export const registerInspect: Register = (program, { ctx, finish }) => {
       if (flags.all && (isJsonFormat(flags.format) || flags.format === '')) {
         // Written a page at a time: 100,000 volumes never sit in memory as objects, nor as one string.
         const warnings: string[] = [];
-        finish({ stdout: '', errors: [], warnings, streams: async (io) => void warnings.push(...(await writeJsonPages(engine, io.stdoutBytes()))) });
-        return;
+        return { stdout: '', errors: [], warnings, streams: async (io) => void warnings.push(...(await writeJsonPages(engine, io.stdoutBytes()))) };
       }
       const { reports, warnings } = await engine.inspect(names, Boolean(flags.all));
       const volumes = reports.flatMap((r) => (r.volume ? [r.volume] : []));
       const errors = reports.flatMap((r) => (r.error ? [r.error] : []));
       const out = templateResult(() => render(volumes, flags.format));
-      finish({ stdout: out.stdout, errors: [...errors, ...out.errors], warnings });
-    });
+      return { stdout: out.stdout, errors: [...errors, ...out.errors], warnings };
+    }));
 };
 
 /** The JSON array `renderJson` prints, built a page at a time: each item as it would be indented inside the array. */

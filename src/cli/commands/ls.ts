@@ -2,7 +2,7 @@ import { VolError } from '../../core/errors.ts';
 import { renderJson, renderTemplate, renderVolumeTable, templateResult } from '../render.ts';
 import { isJsonFormat } from '../template/index.ts';
 import type { VolumeInspect } from '../../core/model.ts';
-import { collect, type Register } from './shared.ts';
+import { collect, handle, type Register } from './shared.ts';
 
 interface LsFlags {
   filter: string[];
@@ -12,7 +12,8 @@ interface LsFlags {
 }
 
 /** `vol ls`: a table, names (-q), JSON or a Go template per volume. */
-export const registerLs: Register = (program, { ctx, finish }) => {
+export const registerLs: Register = (program, env) => {
+  const { ctx } = env;
   program
     .command('ls')
     .alias('list')
@@ -21,7 +22,7 @@ export const registerLs: Register = (program, { ctx, finish }) => {
     .option('--format <format>', 'json, or a Go template such as {{.Name}}; "table " adds a header')
     .option('-n, --noheading', 'do not print the header')
     .option('-q, --quiet', 'print volume names only')
-    .action(async (flags: LsFlags) => {
+    .action(handle(env, async (flags: LsFlags) => {
       if (flags.quiet && flags.format !== undefined) {
         throw new VolError('INVALID_ARG', 'quiet and format flags cannot be used together');
       }
@@ -29,15 +30,14 @@ export const registerLs: Register = (program, { ctx, finish }) => {
       // The table and -q show name and driver only: nothing else is read or converted.
       if (flags.quiet || flags.format === undefined) {
         const { volumes, warnings } = await engine.lsBrief(flags.filter);
-        finish({ stdout: flags.quiet ? volumes.map((v) => v.name + '\n').join('') : renderVolumeTable(volumes, !flags.noheading), errors: [], warnings });
-        return;
+        return { stdout: flags.quiet ? volumes.map((v) => v.name + '\n').join('') : renderVolumeTable(volumes, !flags.noheading), errors: [], warnings };
       }
       // Quota usage costs a tool run per backend: read it only when the output can show it (.Quota, json, a bare dot or $).
       const format = flags.format;
       const withQuota = /Quota|json|\.(?![\p{L}\d_])|\$/u.test(format);
       const { volumes, warnings } = await engine.ls(flags.filter, withQuota);
-      finish({ ...templateResult(() => render(volumes, { ...flags, format })), warnings });
-    });
+      return { ...templateResult(() => render(volumes, { ...flags, format })), warnings };
+    }));
 };
 
 function render(volumes: VolumeInspect[], flags: LsFlags & { format: string }): string {

@@ -2,7 +2,7 @@ import { VolError } from '../../core/errors.ts';
 import type { Engine } from '../../core/engine.ts';
 import { vendorVersion } from '../../server/csi/identity.ts';
 import type { CommandResult } from '../result.ts';
-import type { Register } from './shared.ts';
+import { handle, type Register } from './shared.ts';
 
 const OPERATIONS = ['fingerprint', 'create', 'delete'] as const;
 
@@ -11,23 +11,24 @@ const OPERATIONS = ['fingerprint', 'create', 'delete'] as const;
  * (Nomad 1.10+). Nomad runs the plugin with the operation as its argument and the request in
  * DHV_* variables, and reads JSON from stdout.
  */
-export const registerNomadHostVolume: Register = (program, { ctx, finish }) => {
+export const registerNomadHostVolume: Register = (program, env) => {
+  const { ctx } = env;
   program
     .command('nomad-host-volume')
     .description('Act as a Nomad dynamic host volume plugin (fingerprint, create, delete; request in DHV_* variables)')
     .argument('[operation]', 'fingerprint, create or delete (default: DHV_OPERATION)')
-    .action(async (arg: string | undefined) => {
+    .action(handle(env, async (arg: string | undefined) => {
       const op = arg ?? process.env.DHV_OPERATION ?? '';
       try {
         if (!(OPERATIONS as readonly string[]).includes(op)) throw new VolError('INVALID_ARG', `unknown host volume operation ${JSON.stringify(op)}: use fingerprint, create or delete`);
-        if (op === 'fingerprint') return finish(json({ version: vendorVersion() }));
+        if (op === 'fingerprint') return json({ version: vendorVersion() });
         const engine = await ctx.engine(false);
-        finish(op === 'create' ? await create(engine, process.env) : await remove(engine, process.env));
+        return op === 'create' ? await create(engine, process.env) : await remove(engine, process.env);
       } catch (err) {
         // Nomad shows the error field of stdout to the user who asked for the volume.
-        finish({ stdout: JSON.stringify({ error: (err as Error).message }) + '\n', errors: [err as Error] });
+        return { stdout: JSON.stringify({ error: (err as Error).message }) + '\n', errors: [err as Error] };
       }
-    });
+    }));
 };
 
 function json(value: unknown): CommandResult {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { VolError } from '../../core/errors.ts';
-import type { Register } from './shared.ts';
+import { handle, type Register } from './shared.ts';
 
 interface ServeFlags {
   socket?: string;
@@ -13,7 +13,8 @@ interface ServeFlags {
 const MAX_BODY_BYTES = 64 * 1024;
 
 /** `vol plugin serve`: vol's volumes over the Docker volume-plugin protocol, for Podman and Docker. */
-export const registerPlugin: Register = (program, { ctx, finish }) => {
+export const registerPlugin: Register = (program, env) => {
+  const { ctx } = env;
   const plugin = program.command('plugin').description('Serve vol as a volume plugin for Podman and Docker');
   plugin
     .command('serve')
@@ -22,7 +23,7 @@ export const registerPlugin: Register = (program, { ctx, finish }) => {
     .option('--name <name>', 'the driver name callers use', 'vol')
     .option('--timeout <seconds>', 'answer a request with an error once it takes this long', '4')
     .option('--log-format <format>', 'human (default) or json log lines on stderr (env VOL_LOG_FORMAT)')
-    .action(async (flags: ServeFlags, cmd: Command) => {
+    .action(handle(env, async (flags: ServeFlags, cmd: Command) => {
       if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(flags.name)) throw new VolError('INVALID_ARG', `invalid --name ${JSON.stringify(flags.name)}: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
       const timeout = Number(flags.timeout);
       if (!/^\d+(\.\d+)?$/.test(flags.timeout) || timeout <= 0) throw new VolError('INVALID_ARG', `invalid --timeout ${JSON.stringify(flags.timeout)}: expected seconds greater than 0`);
@@ -38,7 +39,7 @@ export const registerPlugin: Register = (program, { ctx, finish }) => {
       const log = lineLogger(format, level);
       engine.useLog(log);
       const listener = activatedListener(process.env, process.pid) ?? { path: flags.socket ?? `/run/docker/plugins/${flags.name}.sock` };
-      finish({
+      return {
         stdout: '',
         errors: [],
         streams: async (io) => {
@@ -54,6 +55,6 @@ export const registerPlugin: Register = (program, { ctx, finish }) => {
             process.off('SIGTERM', hold).off('SIGINT', hold);
           }
         },
-      });
-    });
+      };
+    }));
 };

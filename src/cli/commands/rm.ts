@@ -1,6 +1,6 @@
 import { VolError } from '../../core/errors.ts';
-import type { CommandResult } from '../result.ts';
-import type { Register } from './shared.ts';
+import { reportsResult } from '../result.ts';
+import { handle, type Register } from './shared.ts';
 
 interface RmFlags {
   all?: boolean;
@@ -10,7 +10,8 @@ interface RmFlags {
 }
 
 /** `vol rm NAME... | --all`: prints each removed volume's name; errors per volume on stderr. */
-export const registerRm: Register = (program, { ctx, finish, progress }) => {
+export const registerRm: Register = (program, env) => {
+  const { ctx, progress } = env;
   program
     .command('rm')
     .alias('remove')
@@ -20,7 +21,7 @@ export const registerRm: Register = (program, { ctx, finish, progress }) => {
     .option('-f, --force', 'remove volumes in use too, and ignore missing ones')
     .option('-t, --time <seconds>', 'seconds holders get to release a volume before a forced removal')
     .option('-q, --quiet', 'draw no progress line on a terminal')
-    .action(async (names: string[], flags: RmFlags) => {
+    .action(handle(env, async (names: string[], flags: RmFlags) => {
       if ((names.length > 0) === Boolean(flags.all)) {
         throw new VolError('INVALID_ARG', 'choose either one or more volumes or all');
       }
@@ -34,11 +35,6 @@ export const registerRm: Register = (program, { ctx, finish, progress }) => {
       const engine = await ctx.engine(false);
       const line = progress({ verb: 'Removing', noun: 'volumes', quiet: flags.quiet });
       const reports = await engine.rm({ names, all: Boolean(flags.all), force: Boolean(flags.force), timeout }, (p) => line.update(p)).finally(() => line.end());
-      const result: CommandResult = { stdout: '', errors: [] };
-      for (const r of reports) {
-        if (r.error) result.errors.push(r.error);
-        else result.stdout += r.name + '\n';
-      }
-      finish(result);
-    });
+      return reportsResult(reports);
+    }));
 };

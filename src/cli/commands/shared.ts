@@ -7,10 +7,18 @@ import type { CommandResult } from '../result.ts';
 /** What every command registration receives. */
 export interface CommandEnv {
   ctx: CliContext;
-  /** Hands the command's result to main, which prints it. */
+  /** Hands the command's result to main, which prints it; commands reach it only through `handle`. */
   finish(result: CommandResult): void;
   /** A progress line for bulk work: drawn on stderr when it is a terminal, nothing otherwise. */
   progress: ProgressFactory;
+}
+
+/**
+ * A commander action from a handler that returns its result: a handler cannot end without
+ * handing one to main (the type says so), and main prints it.
+ */
+export function handle<A extends unknown[]>(env: CommandEnv, fn: (...args: A) => Promise<CommandResult>): (...args: A) => Promise<void> {
+  return async (...args) => env.finish(await fn(...args));
 }
 
 /** A command registrar: adds one subcommand to `program`. */

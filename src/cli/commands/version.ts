@@ -4,7 +4,7 @@ import { buildInfo } from '../build-info.ts';
 import { renderFields, renderJson } from '../render.ts';
 import { ok } from '../result.ts';
 import { compileTemplate } from '../template/index.ts';
-import type { Register } from './shared.ts';
+import { handle, type Register } from './shared.ts';
 
 /** The fields of `vol version`, as JSON and template keys. */
 export interface VolVersion {
@@ -22,16 +22,16 @@ export function versionLine(): string {
 }
 
 /** `vol version [--format json|TEMPLATE]`: vol, Node, SQLite, schema and build commit. */
-export const registerVersion: Register = (program, { finish }) => {
+export const registerVersion: Register = (program, env) => {
   program
     .command('version')
     .description('Show the versions of vol, Node.js, SQLite and the database schema, and the commit built')
     .option('-f, --format <format>', 'json, or a Go template such as {{.Version}}')
-    .action((flags: { format?: string }) => {
+    .action(handle(env, async (flags: { format?: string }) => {
       const { version, commit } = buildInfo();
       const v: VolVersion = { Version: version, GitCommit: commit, NodeVersion: process.version, ...engineVersion(), OsArch: `${platform}/${arch}` };
-      if (flags.format === 'json') return finish(ok(renderJson(v)));
-      if (flags.format !== undefined) return finish(ok(compileTemplate(flags.format, 'version').render(v) + '\n'));
+      if (flags.format === 'json') return ok(renderJson(v));
+      if (flags.format !== undefined) return ok(compileTemplate(flags.format, 'version').render(v) + '\n');
       const rows: [string, string | number][] = [
         ['Version', v.Version],
         ['Git Commit', v.GitCommit],
@@ -40,6 +40,6 @@ export const registerVersion: Register = (program, { finish }) => {
         ['Schema Version', v.SchemaVersion],
         ['OS/Arch', v.OsArch],
       ];
-      finish(ok(renderFields(rows)));
-    });
+      return ok(renderFields(rows));
+    }));
 };

@@ -9,6 +9,3 @@ export interface CsiContext {
   inFlight: InFlight;
   log: Logger;
 }
-
-/** A unary RPC implementation: request in, response out, errors mapped to gRPC codes by the server. */
-export type Handler = (req: never) => Promise<object>;

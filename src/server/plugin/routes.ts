@@ -53,7 +53,7 @@ export const ROUTES: Readonly<Record<string, Route>> = {
     const name = exactName(engine, req);
     const id = requireId(req);
     const mountpoint = await engine.mountCounted(name, id);
-    if (mountpoint === '') throw new VolError('PLUGIN_FAILED', `volume ${name} has no mountpoint`, { volume: name });
+    if (mountpoint === '') throw new VolError('PLUGIN_FAILED', `volume ${name} has no mountpoint`);
     return { body: { Mountpoint: mountpoint, Err: '' }, undo: () => engine.unmountCounted(name, id) };
   },
   '/VolumeDriver.Unmount': async (engine, req) => {
@@ -68,14 +68,14 @@ export const ROUTES: Readonly<Record<string, Route>> = {
 /** The exact name of a ready volume: the protocol never addresses a volume by prefix. */
 function exactName(engine: Engine, req: PluginRequest): string {
   const name = requireName(req);
-  if (!engine.exists(name)) throw new VolError('NO_SUCH_VOLUME', `no such volume: ${name}`, { volume: name });
+  if (!engine.exists(name)) throw new VolError('NO_SUCH_VOLUME', `no such volume: ${name}`);
   return name;
 }
 
 async function describe(engine: Engine, name: string): Promise<ProtocolVolume> {
   const { reports } = await engine.inspect([name], false);
   const report = reports[0];
-  if (!report?.volume) throw report?.error ?? new VolError('NO_SUCH_VOLUME', `no such volume: ${name}`, { volume: name });
+  if (!report?.volume) throw report?.error ?? new VolError('NO_SUCH_VOLUME', `no such volume: ${name}`);
   const v = report.volume;
   return { Name: v.Name, ...mountpointOf(v), CreatedAt: v.CreatedAt, Status: statusOf(v) };
 }

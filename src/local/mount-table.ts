@@ -74,7 +74,6 @@ export function assertNothingMountedUnder(dir: string, volume: string): void {
   const mounts = mountPointsUnder(dir);
   if (mounts.length > 0) {
     throw new VolError('IO_FAILED', `refusing to remove volume ${volume}: another file system is mounted at ${mounts[0]}`, {
-      volume,
       hint: 'unmount it first',
     });
   }
