@@ -31,6 +31,8 @@ const SET_ASIDE = /^(.+)\.lock\.broken-(\d+)-[0-9a-f]+$/;
 export class FileLocker implements VolumeLocker {
   private dirReady = false;
   private readonly held = new Set<string>();
+  private watching = false;
+  private unwatch: NodeJS.Immediate | undefined;
   private readonly onSignal = (signal: NodeJS.Signals) => {
     // Release what this process holds, then let the signal take its course.
     for (const lockPath of this.held) unlinkOwn(lockPath);
@@ -153,12 +155,28 @@ export class FileLocker implements VolumeLocker {
     this.held.add(lockPath);
     return () => {
       this.held.delete(lockPath);
-      if (this.held.size === 0) this.watchSignals(false);
+      if (this.held.size === 0) this.unwatchSoon();
       unlinkOwn(lockPath);
     };
   }
 
+  /**
+   * Stops watching signals once the event loop turns, not at every release: a bulk command takes
+   * thousands of locks one after another without the loop turning, and every removed listener
+   * leaves a closed signal handle that is freed only then (at 100,000 volumes, ~180 MB).
+   */
+  private unwatchSoon(): void {
+    this.unwatch = setImmediate(() => {
+      if (this.held.size === 0) this.watchSignals(false);
+    });
+    this.unwatch.unref();
+  }
+
   private watchSignals(on: boolean): void {
+    if (this.unwatch) clearImmediate(this.unwatch);
+    this.unwatch = undefined;
+    if (on === this.watching) return;
+    this.watching = on;
     for (const signal of SIGNALS) {
       if (on) process.on(signal, this.onSignal);
       else process.off(signal, this.onSignal);
