@@ -163,7 +163,8 @@ export class FileLocker implements VolumeLocker {
   /**
    * Stops watching signals once the event loop turns, not at every release: a bulk command takes
    * thousands of locks one after another without the loop turning, and every removed listener
-   * leaves a closed signal handle that is freed only then (at 100,000 volumes, ~180 MB).
+   * leaves a closed signal handle that is freed only then (rm -a of 100,000 volumes peaked at
+   * 291 MB of RSS that way, 151 MB without).
    */
   private unwatchSoon(): void {
     this.unwatch = setImmediate(() => {
