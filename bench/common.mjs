@@ -51,3 +51,20 @@ export function tableIndented(indent, head, rows) {
   console.log(line(widths.map((w) => '-'.repeat(w))));
   for (const r of rows) console.log(line(r));
 }
+
+/**
+ * Runs a bench script's `main`, reporting a failure as `<label> failed` with exit code 1, and
+ * calls `cleanup` when it ends, fails, or is interrupted (SIGINT 130, SIGTERM 143).
+ */
+export async function runBench(label, main, cleanup) {
+  process.on('SIGINT', () => { cleanup(); process.exit(130); });
+  process.on('SIGTERM', () => { cleanup(); process.exit(143); });
+  try {
+    await main();
+  } catch (err) {
+    console.error(`\n${label} failed: ${err instanceof Error ? err.stack : String(err)}`);
+    process.exitCode = 1;
+  } finally {
+    cleanup();
+  }
+}

@@ -12,23 +12,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fmtMs, intEnv, NODE, table, VOL_BIN, VOL_ENV } from './common.mjs';
+import { fmtMs, intEnv, NODE, runBench, table, VOL_BIN, VOL_ENV } from './common.mjs';
 
 const JOBS = intEnv('BENCH_JOBS', 8, 1);
 const VOLS = intEnv('BENCH_JOBS_VOLS', 250, 1);
 const TARGET = Number(process.env.BENCH_JOBS_TARGET || 2);
 const BASE = mkdtempSync(join(tmpdir(), 'vol-jobs-'));
-process.on('SIGINT', () => { rmSync(BASE, { recursive: true, force: true }); process.exit(130); });
-process.on('SIGTERM', () => { rmSync(BASE, { recursive: true, force: true }); process.exit(143); });
-
-try {
-  await main();
-} catch (err) {
-  console.error(`\njobs bench failed: ${err instanceof Error ? err.stack : String(err)}`);
-  process.exitCode = 1;
-} finally {
-  rmSync(BASE, { recursive: true, force: true });
-}
+await runBench('jobs bench', main, () => rmSync(BASE, { recursive: true, force: true }));
 
 async function main() {
   console.log(`\n== Many jobs at once: ${JOBS} concurrent jobs, each creating ${VOLS} volumes one by one, then removing them ===`);

@@ -19,7 +19,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
-import { fmtMs, intEnv, median, NODE, REPO, table, VOL_BIN, VOL_ENV } from './common.mjs';
+import { fmtMs, intEnv, median, NODE, REPO, runBench, table, VOL_BIN, VOL_ENV } from './common.mjs';
 
 const N = intEnv('BENCH_N', 100000, 1);
 const BASE_N = intEnv('BENCH_SCALE_BASE', 10000, 1);
@@ -35,17 +35,7 @@ const LABEL_KEY = 'bench.tenth';
 const started = process.hrtime.bigint();
 const BASE = mkdtempSync(join(tmpdir(), 'vol-scale-'));
 let cleanedUp = false;
-process.on('SIGINT', () => { cleanup(); process.exit(130); });
-process.on('SIGTERM', () => { cleanup(); process.exit(143); });
-
-try {
-  await main();
-} catch (err) {
-  console.error(`\nscale bench failed: ${err instanceof Error ? err.stack : String(err)}`);
-  process.exitCode = 1;
-} finally {
-  cleanup();
-}
+await runBench('scale bench', main, cleanup);
 
 async function main() {
   if (!existsSync(join(REPO, 'dist', 'vol.cjs'))) throw new Error('dist/vol.cjs is missing: run `npm run build` first');
