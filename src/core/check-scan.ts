@@ -39,7 +39,8 @@ export async function scanAll(rt: Runtime, onProgress?: (phase: string, done: nu
   const entries = volumeDirEntries(rt);
   const out: CheckFinding[] = scanDatabase(rt);
   const locks = rt.locker.list();
-  const busy = new Set(locks.filter((l) => !l.abandoned).map((l) => l.name));
+  const oldBusy = new Set(locks.filter((l) => !l.abandoned).map((l) => l.name));
+  const busy = { has: (name: string) => oldBusy.has(name) || rt.locker.isHeld(name) };
   const all = rt.store.listNames();
   const names = new Set(all);
   out.push(...scanLocks(rt, locks, names));

@@ -1,6 +1,7 @@
-import { closeSync, constants, fchmodSync, fchownSync, lstatSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fchownSync, lstatSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { VolError, errnoCode } from '../core/errors.ts';
+import { mountIdOfFd } from '../sys/volfs.ts';
 
 const { O_DIRECTORY, O_NOFOLLOW, O_RDONLY } = constants;
 /** Flags that open a directory and nothing else: a symlink in its place fails with ELOOP (libuv adds O_CLOEXEC). */
@@ -16,23 +17,12 @@ export function at(fd: number, name?: string): string {
   return name === undefined ? `/proc/self/fd/${fd}` : `/proc/self/fd/${fd}/${name}`;
 }
 
-// fdinfo is read into this one buffer: readFileSync of a /proc file (size 0) allocates 64 KiB per
-// call, and bulk removal reads fdinfo for every volume (the garbage grew rm -a's RSS by tens of MB).
-const FDINFO_BUF = Buffer.allocUnsafe(4096);
-
-/** The id of the mount that holds what `fd` is open on (`mnt_id` of /proc/self/fdinfo). */
+/** The id of the mount that holds what `fd` is open on (as `mnt_id` of /proc/self/fdinfo): one statx(2). */
 export function mountIdOf(fd: number): number {
-  const m = /^mnt_id:\s*(\d+)$/m.exec(readFdinfo(fd));
-  if (!m) throw new VolError('IO_FAILED', `cannot read the mount id of descriptor ${fd}`);
-  return Number(m[1]);
-}
-
-function readFdinfo(fd: number): string {
-  const info = openSync(`/proc/self/fdinfo/${fd}`, O_RDONLY);
   try {
-    return FDINFO_BUF.toString('latin1', 0, readSync(info, FDINFO_BUF, 0, FDINFO_BUF.length, 0));
-  } finally {
-    closeSync(info);
+    return mountIdOfFd(fd);
+  } catch (err) {
+    throw ioError(`cannot read the mount id of descriptor ${fd}`, err);
   }
 }
 

@@ -1,6 +1,7 @@
-import { closeSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
+import { closeSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { VolError, errnoCode } from '../core/errors.ts';
+import { unlinkAt } from '../sys/volfs.ts';
 import { at, closeQuietly, holdVolumesDir, ioError, mountIdOf, mountedAt, openDirAt, openVolumeDirIn, type OpenVolumesDir, type VolumeLayout } from './volume-fs.ts';
 
 // How often one entry may change type under a removal before it gives up on it.
@@ -21,7 +22,7 @@ export function removeVolumeTree(layout: VolumeLayout, held?: OpenVolumesDir): v
     if (volFd === undefined) return;
     // An empty `_data` (the usual case) goes with one rmdir, which never follows a link and fails
     // on a mount point; anything else (contents, a link, a mount) takes the walk below.
-    if (!rmdirIfEmpty(at(volFd, '_data'))) {
+    if (!rmdirIfEmpty(volFd, '_data')) {
       for (const entry of readdirSync(at(volFd), { withFileTypes: true })) {
         removeEntry(volFd, entry.name, top.mnt, layout.volDir, layout.name, entry.isDirectory());
       }
@@ -29,7 +30,7 @@ export function removeVolumeTree(layout: VolumeLayout, held?: OpenVolumesDir): v
     closeSync(volFd);
     volFd = undefined;
     try {
-      rmdirSync(at(top.fd, layout.name));
+      unlinkAt(top.fd, layout.name, true);
     } catch (err) {
       // Something appeared meanwhile: take the slow way, entry by entry.
       if (errnoCode(err) !== 'ENOENT') removeEntry(top.fd, layout.name, top.mnt, layout.volumesDir, layout.name);
@@ -42,10 +43,10 @@ export function removeVolumeTree(layout: VolumeLayout, held?: OpenVolumesDir): v
   }
 }
 
-/** True when `path` was an empty directory and is gone now (or was gone already); false on any other failure. */
-function rmdirIfEmpty(path: string): boolean {
+/** True when `name` below `dirFd` was an empty directory and is gone now (or was gone already); false on any other failure. */
+function rmdirIfEmpty(dirFd: number, name: string): boolean {
   try {
-    rmdirSync(path);
+    unlinkAt(dirFd, name, true);
     return true;
   } catch (err) {
     return errnoCode(err) === 'ENOENT';
@@ -61,11 +62,10 @@ function removeContents(dirFd: number, mnt: number, shown: string, volume: strin
 
 /** Removes `name` below `dirFd` whatever it is now (file, link, directory tree), never following it. */
 function removeEntry(dirFd: number, name: string, mnt: number, shown: string, volume: string, isDir = true): void {
-  const path = at(dirFd, name);
   for (let tries = 0; tries < MAX_TRIES; tries++) {
     if (!isDir) {
       try {
-        unlinkSync(path);
+        unlinkAt(dirFd, name, false);
         return;
       } catch (err) {
         const code = errnoCode(err);
@@ -92,7 +92,7 @@ function removeEntry(dirFd: number, name: string, mnt: number, shown: string, vo
     }
     try {
       // On btrfs this also deletes an (emptied) subvolume, such as a size-limited `_data`.
-      rmdirSync(path);
+      unlinkAt(dirFd, name, true);
       return;
     } catch (err) {
       const code = errnoCode(err);

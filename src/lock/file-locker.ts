@@ -1,9 +1,10 @@
-import { lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VolError, errnoCode } from '../core/errors.ts';
 import type { Logger } from '../core/model.ts';
-import { breakLock, ownerAlive, parseOwner, ownerLinkTarget, processStartTime, readOwner, readOwnerText, removeDeadLock, type LockOwner } from './lock-owner.ts';
+import { RANGE_PROBE, RANGE_TRY_LOCK, RANGE_UNLOCK, rangeLock } from '../sys/volfs.ts';
+import { breakLock, ownerAlive, parseOwner, processStartTime, readOwner, readOwnerText, removeDeadLock, type LockOwner } from './lock-owner.ts';
 import type { LockState, VolumeLocker } from './volume-lock.ts';
 
 /** Timing of file locks, in milliseconds. */
@@ -18,28 +19,27 @@ export interface FileLockTiming {
 export const DEFAULT_LOCK_TIMING: FileLockTiming = { staleMs: 10_000, waitMs: 30_000 };
 
 const noLog: Pick<Logger, 'info'> = { info() {} };
-const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 /** `<name>.lock.broken-<pid>-<random>`, as breakLock names a lock it set aside. */
 const SET_ASIDE = /^(.+)\.lock\.broken-(\d+)-[0-9a-f]+$/;
+/** The file under the lock directory whose bytes are the volume locks (its name never ends in `.lock`). */
+export const RANGE_FILE = 'volumes.ranges';
 
 /**
- * One lock per volume under `dir`: the symbolic link `<name>.lock`, made with one symlink(2) that
- * fails when the lock exists, and pointing to its owner (`PID:START:BOOT`), so no lock is ever
- * seen without its owner. A lock directory with an `owner` file (earlier vol versions) is
- * honoured the same way: the two formats share the path, so each excludes the other.
+ * One lock per volume: an open-file-description lock (fcntl F_OFD_SETLK) on one byte of
+ * `<dir>/volumes.ranges`, the byte chosen by a hash of the name. Taking and dropping it are one
+ * system call each and write nothing to disk, and the kernel drops it when its holder dies, so a
+ * killed vol never leaves a lock behind. Two names may share a byte: they then wait for each
+ * other, which is harmless as no caller holds two locks at once. A lock directory or link
+ * `<name>.lock` of an earlier vol version is still honoured: waited for while its owner lives,
+ * taken over once it is dead.
  */
 export class FileLocker implements VolumeLocker {
-  private dirReady = false;
-  private readonly held = new Set<string>();
-  private watching = false;
-  private unwatch: NodeJS.Immediate | undefined;
-  private readonly onSignal = (signal: NodeJS.Signals) => {
-    // Release what this process holds, then let the signal take its course.
-    for (const lockPath of this.held) unlinkOwn(lockPath);
-    this.held.clear();
-    this.watchSignals(false);
-    process.kill(process.pid, signal);
-  };
+  private fd: number | undefined;
+  private fdIno = 0;
+  /** The bytes this locker holds, each with the descriptor it was taken on: one description never conflicts with itself, so callers in one process are kept apart here. */
+  private readonly held = new Map<number, number>();
+  /** Descriptors of a lock file since replaced, kept open while a byte taken on them is held. */
+  private readonly retired = new Set<number>();
 
   constructor(
     private readonly dir: string,
@@ -109,79 +109,88 @@ export class FileLocker implements VolumeLocker {
   }
 
   private async acquire(name: string): Promise<() => void> {
-    const lockPath = join(this.dir, `${name}.lock`);
-    const target = ownerLinkTarget();
+    const byte = lockByte(name);
+    const oldLock = join(this.dir, `${name}.lock`);
     const deadline = Date.now() + this.timing.waitMs;
     for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
       // Synchronous attempts: bulk commands lock thousands of volumes one after another, and
       // each asynchronous file call would be a thread-pool round trip. Only the waits are async.
-      if (this.tryLock(name, lockPath, target)) return this.owned(lockPath);
-      if (this.takeOver(name, lockPath)) continue;
+      if (this.tryLock(name, byte)) {
+        if (lstatSync(oldLock, { throwIfNoEntry: false }) === undefined) return () => this.release(byte);
+        // An earlier vol's lock of this name: it excludes as before, and goes once its owner is dead.
+        this.release(byte);
+        if (this.takeOver(name, oldLock)) continue;
+      }
       if (Date.now() >= deadline) {
         throw new VolError('LOCK_TIMEOUT', `timed out after ${formatMs(this.timing.waitMs)} waiting for the lock of volume ${name}`, {
-          hint: `another vol process is working on it; a lock whose owner died is taken over at once, one that names no owner after ${formatMs(this.timing.staleMs)}`,
+          hint: 'another vol process is working on it; the lock of a process that died is free at once',
         });
       }
       await sleep(delay + Math.random() * delay);
     }
   }
 
-  /** Makes the lock link naming this process; false when a lock is there already. */
-  private tryLock(name: string, lockPath: string, target: string): boolean {
-    for (;;) {
-      try {
-        if (!this.dirReady) {
-          mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-          this.dirReady = true;
-        }
-        symlinkSync(target, lockPath);
-        return true;
-      } catch (err) {
-        const code = errnoCode(err);
-        if (code === 'EEXIST') return false;
-        // The lock directory was removed under a running process: make it again.
-        if (code === 'ENOENT' && this.dirReady) {
-          this.dirReady = false;
-          continue;
-        }
-        throw new VolError('IO_FAILED', `locking volume ${name}: ${(err as Error).message}`, { cause: err });
+  /** Takes the byte of `name`; false when another process, or another caller in this one, holds it. */
+  private tryLock(name: string, byte: number): boolean {
+    if (this.held.has(byte)) return false;
+    try {
+      for (;;) {
+        const fd = this.rangeFd(true)!;
+        if (!rangeLock(fd, byte, RANGE_TRY_LOCK)) return false;
+        this.held.set(byte, fd);
+        // The file was replaced (the lock directory removed under a running vol): a lock on the
+        // old one excludes nobody, so take it again on the file that is there now.
+        if (this.fileIsCurrent()) return true;
+        this.fd = undefined;
+        this.retired.add(fd);
+        this.release(byte);
       }
+    } catch (err) {
+      throw err instanceof VolError ? err : new VolError('IO_FAILED', `locking volume ${name}: ${(err as Error).message}`, { cause: err });
     }
   }
 
-  /** Notes the lock just made as held; the release removes it. */
-  private owned(lockPath: string): () => void {
-    if (this.held.size === 0) this.watchSignals(true);
-    this.held.add(lockPath);
-    return () => {
-      this.held.delete(lockPath);
-      if (this.held.size === 0) this.unwatchSoon();
-      unlinkOwn(lockPath);
-    };
-  }
-
-  /**
-   * Stops watching signals once the event loop turns, not at every release: a bulk command takes
-   * thousands of locks one after another without the loop turning, and every removed listener
-   * leaves a closed signal handle that is freed only then (rm -a of 100,000 volumes peaked at
-   * 291 MB of RSS that way, 151 MB without).
-   */
-  private unwatchSoon(): void {
-    this.unwatch = setImmediate(() => {
-      if (this.held.size === 0) this.watchSignals(false);
-    });
-    this.unwatch.unref();
-  }
-
-  private watchSignals(on: boolean): void {
-    if (this.unwatch) clearImmediate(this.unwatch);
-    this.unwatch = undefined;
-    if (on === this.watching) return;
-    this.watching = on;
-    for (const signal of SIGNALS) {
-      if (on) process.on(signal, this.onSignal);
-      else process.off(signal, this.onSignal);
+  /** Drops the byte this locker holds (and closes a replaced lock file once nothing is held on it). */
+  private release(byte: number): void {
+    const fd = this.held.get(byte);
+    if (fd === undefined) return;
+    this.held.delete(byte);
+    try {
+      rangeLock(fd, byte, RANGE_UNLOCK);
+      if (this.retired.has(fd) && ![...this.held.values()].includes(fd)) {
+        this.retired.delete(fd);
+        closeSync(fd);
+      }
+    } catch {
+      // The descriptor is gone, and its locks with it.
     }
+  }
+
+  /** True while a process (this one included) holds the lock of `name`. */
+  isHeld(name: string): boolean {
+    const byte = lockByte(name);
+    if (this.held.has(byte)) return true;
+    const fd = this.rangeFd(false);
+    return fd !== undefined && rangeLock(fd, byte, RANGE_PROBE);
+  }
+
+  /** The lock file, opened once (`create`: made with its directory when missing; else undefined when missing). */
+  private rangeFd(create: boolean): number | undefined {
+    if (this.fd !== undefined) return this.fd;
+    const file = join(this.dir, RANGE_FILE);
+    try {
+      if (create) mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      this.fd = openSync(file, create ? constants.O_RDWR | constants.O_CREAT : constants.O_RDWR, 0o600);
+    } catch (err) {
+      if (!create && errnoCode(err) === 'ENOENT') return undefined;
+      throw err;
+    }
+    this.fdIno = fstatSync(this.fd).ino;
+    return this.fd;
+  }
+
+  private fileIsCurrent(): boolean {
+    return statSync(join(this.dir, RANGE_FILE), { throwIfNoEntry: false })?.ino === this.fdIno;
   }
 
   /** Breaks the lock of `name` when its owner is dead (or, naming none, it is older than the stale time). */
@@ -200,13 +209,19 @@ export class FileLocker implements VolumeLocker {
   }
 }
 
-/** Removes the lock link `lockPath` if it still names this process: a lock that is not this process's own is never touched. */
-function unlinkOwn(lockPath: string): void {
-  try {
-    if (readlinkSync(lockPath, 'utf8') === ownerLinkTarget()) unlinkSync(lockPath);
-  } catch {
-    // Already gone: nothing of this process is left to undo.
+/**
+ * The byte of the lock of `name`: two 32-bit FNV-1a hashes of it (different offset bases), as
+ * one integer below 2^52, so that two names share a byte about once in 10^10 pairs.
+ */
+export function lockByte(name: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193);
   }
+  return (b >>> 12) * 2 ** 32 + (a >>> 0);
 }
 
 /** A set-aside lock is abandoned once its breaker is gone and no live owner is recorded in it (a live lock whose return failed). */

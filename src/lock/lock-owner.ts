@@ -15,7 +15,6 @@ export interface LockOwner {
 export const OWNER_FILE = 'owner';
 
 let cachedBoot: string | undefined;
-let cachedSelf: LockOwner | undefined;
 
 /** This boot's id ('' when /proc does not tell). */
 export function bootId(): string {
@@ -42,25 +41,11 @@ export function processStartTime(pid: number): string | undefined {
   return fields[0] === 'Z' || fields[0] === 'X' ? undefined : fields[19];
 }
 
-/** This process as a lock owner. */
-export function selfOwner(): LockOwner {
-  cachedSelf ??= { pid: process.pid, start: processStartTime(process.pid) ?? '', boot: bootId() };
-  return cachedSelf;
-}
-
 /** True while the owner's process (the same one, in this boot) runs. */
 export function ownerAlive(o: LockOwner): boolean {
   if (o.boot !== bootId()) return false;
   const start = processStartTime(o.pid);
   return start !== undefined && start === o.start;
-}
-
-/**
- * The owner record a lock link points to: `PID:START:BOOT`. Under 60 bytes, so ext4 keeps it in
- * the inode and making the lock allocates no block.
- */
-export function ownerLinkTarget(o: LockOwner = selfOwner()): string {
-  return `${o.pid}:${o.start}:${o.boot}`;
 }
 
 /** Parses an owner record: a lock link's `PID:START:BOOT`, or the JSON `owner` file of a lock directory. */

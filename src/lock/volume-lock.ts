@@ -17,7 +17,9 @@ export interface LockState {
 export interface VolumeLocker {
   /** Runs `fn` while holding the lock of volume `name`; never holds two at once per caller. */
   withLock<T>(name: string, fn: () => T | Promise<T>): Promise<T>;
-  /** Every lock that exists now, by volume name, sorted. */
+  /** True while a process (this one included) holds the lock of volume `name`. */
+  isHeld(name: string): boolean;
+  /** Every lock of an earlier vol version's format (a `<name>.lock` link or directory) that exists now, by volume name, sorted. */
   list(): LockState[];
   /** Removes the lock directory `entry` (as `list` names it) if it is abandoned; false when it is live (and left alone). */
   breakAbandoned(entry: string): boolean;

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { dataDir } from '../helpers/e2e.ts';
+import { dataDir, lockEntries } from '../helpers/e2e.ts';
 import { vol } from '../helpers/vol.ts';
 import { check, corruptIndex, editDb, kinds, repairEvents } from './check-support.ts';
 import { crashToolsDir, pathWith } from './crash-tools.ts';
@@ -93,7 +93,7 @@ describe('vol check', () => {
     assert.equal(existsSync(join(root(), 'volumes', 'rc')), false);
     assert.equal(existsSync(join(root(), 'volumes', 'rr')), false);
     assert.equal(statSync(dataDir(root(), 'dm')).mode & 0o7777, 0o755);
-    assert.deepEqual(readdirSync(join(root(), 'locks')), []);
+    assert.deepEqual(lockEntries(root()), []);
     const lost = readdirSync(join(root(), 'lost+found')).sort();
     assert.equal(lost.length, 2);
     assert.match(lost[0]!, /^orph-\d{8}T\d{6}\.\d{3}Z$/);
@@ -115,11 +115,11 @@ describe('vol check', () => {
     assert.equal(spawnSync('mount', ['-t', 'tmpfs', 'tmpfs', dataDir(root(), 's')]).status, 0);
 
     const found = check(root(), false, 1);
-    // The killed mount also left its lock, naming a dead owner.
-    assert.deepEqual(kinds(found), ['holder-stale h', 'lock-dead-owner k', 'mount-count c', 'mount-count k', 'mount-count p', 'mount-stacked s']);
+    // The killed mount left no lock behind: the kernel dropped it with the process.
+    assert.deepEqual(kinds(found), ['holder-stale h', 'mount-count c', 'mount-count k', 'mount-count p', 'mount-stacked s']);
     const repaired = check(root(), true, 1);
     const outcome = Object.fromEntries(repaired.map((f) => [`${f.Kind} ${f.Volume}`, f.Outcome]));
-    assert.deepEqual(outcome, { 'holder-stale h': 'repaired', 'lock-dead-owner k': 'repaired', 'mount-count c': 'repaired', 'mount-count k': 'repaired', 'mount-count p': 'repaired', 'mount-stacked s': 'remains' });
+    assert.deepEqual(outcome, { 'holder-stale h': 'repaired', 'mount-count c': 'repaired', 'mount-count k': 'repaired', 'mount-count p': 'repaired', 'mount-stacked s': 'remains' });
     assert.match(repaired.find((f) => f.Kind === 'mount-stacked')!.Error ?? '', /left alone: save what each layer holds/);
     assert.deepEqual(kinds(check(root(), false, 1)), ['mount-stacked s']);
 
@@ -132,7 +132,7 @@ describe('vol check', () => {
     // Once the extra layer is gone by hand, the volume is clean.
     assert.equal(spawnSync('umount', [dataDir(root(), 's')]).status, 0);
     assert.deepEqual(check(root(), true, 0), []);
-    assert.deepEqual(repairEvents(root()), ['holder-stale h', 'lock-dead-owner k', 'mount-count c', 'mount-count k', 'mount-count p']);
+    assert.deepEqual(repairEvents(root()), ['holder-stale h', 'mount-count c', 'mount-count k', 'mount-count p']);
   });
 
   test('a broken index is reported by PRAGMA integrity_check and left alone (exit 1)', () => {

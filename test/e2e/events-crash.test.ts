@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
-import { dataDir, fillWithLinks, lines, lockExists, lsNames, spawnVol, waitFor } from '../helpers/e2e.ts';
+import { dataDir, fillWithLinks, lines, lockHeld, lsNames, spawnVol, waitFor } from '../helpers/e2e.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
 import { makeTemp, removeTemp, volAsync } from '../helpers/vol.ts';
 
@@ -96,7 +96,7 @@ async function killRm(root: string, id: string): Promise<string> {
   assert.equal(r.code, 0, r.stderr);
   fillWithLinks(dataDir(root, name));
   if (random.coin()) await killAt(root, ['rm', name], randomMs(300), ENV);
-  else await killAt(root, ['rm', name], randomMs(40), ENV, () => lockExists(root, name));
+  else await killAt(root, ['rm', name], randomMs(40), ENV, () => lockHeld(root, name));
   return name;
 }
 

@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
-import { assertRootEmpty, dataDir, fillWithLinks, lines, lockEntries, lockExists, lsNames, spawnVol, waitFor } from '../helpers/e2e.ts';
+import { assertRootEmpty, dataDir, fillWithLinks, lines, lockEntries, lockHeld, lsNames, spawnVol, waitFor } from '../helpers/e2e.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
 import { makeTemp, removeTemp, volAsync, type VolRun } from '../helpers/vol.ts';
 
@@ -115,7 +115,7 @@ async function killRm(root: string, id: string): Promise<void> {
   fillWithLinks(dataDir(root, victim));
   // Half the kills are timed from spawn, half from the moment rm holds the lock (its window is short).
   const fromLock = random.coin();
-  await killAt(root, ['rm', victim], randomMs(fromLock ? 40 : 150), fromLock ? { startWhen: () => lockExists(root, victim) } : {});
+  await killAt(root, ['rm', victim], randomMs(fromLock ? 40 : 150), fromLock ? { startWhen: () => lockHeld(root, victim) } : {});
   const listed = await assertListedHaveData(root);
   assert.ok(listed.includes(bystander), 'a volume nobody touched disappeared');
   const halfDone = !listed.includes(victim) && existsSync(join(root, 'volumes', victim));
@@ -144,11 +144,12 @@ describe('SIGTERM and SIGINT', () => {
         const name = `sig-${signal.toLowerCase()}`;
         const p = spawnVol(root, ['create', name], { ...ENV, VOL_TEST_DELAY_MS: '5000' });
         await waitFor('create to make _data', () => existsSync(dataDir(root, name)));
-        assert.deepEqual(lockEntries(root), [`${name}.lock`]);
+        assert.ok(lockHeld(root, name), 'create holds its lock while it works');
         p.child.kill(signal);
         const interrupted = await p.done;
         assert.notEqual(interrupted.code, 0, 'an interrupted create must not report success');
         assert.equal(interrupted.stdout, '');
+        assert.equal(lockHeld(root, name), false, 'the lock died with the process');
         assert.deepEqual(lockEntries(root), []);
 
         const t0 = Date.now();

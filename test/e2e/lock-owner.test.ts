@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { dataDir, lockEntries, lsNames, spawnVol, waitFor } from '../helpers/e2e.ts';
+import { dataDir, lockEntries, lockHeld, lsNames, spawnVol, waitFor } from '../helpers/e2e.ts';
 import { makeTemp, removeTemp, volAsync } from '../helpers/vol.ts';
 
 async function withRoot(fn: (root: string) => Promise<void>): Promise<void> {
@@ -58,28 +58,21 @@ function fillWithManyLinks(data: string, count: number): void {
 }
 
 describe('lock ownership', () => {
-  it('records the owner (pid, start time, boot id) as the lock link\'s target while a command works', () =>
+  it('a command holds its volume\'s lock in the kernel while it works, making no lock file, and kill -9 frees it at once', () =>
     withRoot(async (root) => {
       const slow = spawnVol(root, ['create', 'held'], { VOL_TEST_DELAY_MS: '3000' });
-      const lock = join(root, 'locks', 'held.lock');
-      await waitFor('the lock', () => lockOwnerText(lock) !== undefined);
-      assert.ok(lstatSync(lock).isSymbolicLink());
-      const [pid, start, boot] = lockOwnerText(lock)!.split(':');
-      assert.equal(Number(pid), slow.child.pid);
-      assert.equal(start, startTime(slow.child.pid!));
-      assert.equal(boot, BOOT);
+      await waitFor('the lock', () => lockHeld(root, 'held'));
+      assert.equal(lockHeld(root, 'other'), false);
+      assert.deepEqual(lockEntries(root), [], 'no <name>.lock is made');
       const r = await slow.done;
       assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(lockEntries(root), []);
-    }));
+      assert.equal(lockHeld(root, 'held'), false);
 
-  it('after kill -9 of a lock holder the next command takes the lock at once (under 2 s), silently', () =>
-    withRoot(async (root) => {
       const victim = spawnVol(root, ['create', 'victim'], { VOL_TEST_DELAY_MS: '60000' });
-      await waitFor('the create to make _data', () => existsSync(dataDir(root, 'victim')) && lockOwnerText(join(root, 'locks', 'victim.lock')) !== undefined);
+      await waitFor('the create to make _data', () => existsSync(dataDir(root, 'victim')) && lockHeld(root, 'victim'));
       victim.child.kill('SIGKILL');
       await victim.done;
-      assert.deepEqual(lockEntries(root), ['victim.lock']);
+      assert.equal(lockHeld(root, 'victim'), false, 'the kernel dropped the lock of the killed process');
       const t0 = Date.now();
       const rm = await volAsync(root, ['rm', '-f', 'victim']);
       const elapsed = Date.now() - t0;
@@ -87,7 +80,7 @@ describe('lock ownership', () => {
       assert.equal(rm.stderr, '', 'nothing but errors and warnings at the default log level');
       assert.ok(elapsed < 2000, `rm -f after the kill took ${elapsed} ms`);
       assert.deepEqual(lockEntries(root), []);
-      assert.deepEqual(await lsNames(root), []);
+      assert.deepEqual(await lsNames(root), ['held']);
       assert.equal(existsSync(join(root, 'volumes', 'victim')), false);
     }));
 
@@ -141,7 +134,7 @@ describe('lock ownership', () => {
 
       const repaired = await volAsync(root, ['check', '--repair']);
       assert.equal(repaired.code, 0, repaired.stdout + repaired.stderr);
-      assert.deepEqual(readdirSync(locks), ['live.lock']);
+      assert.deepEqual(lockEntries(root), ['live.lock']);
       assert.deepEqual(await lsNames(root), []);
     }));
 

@@ -5,6 +5,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { lockEntries } from '../helpers/e2e.ts';
 import { startTestPlugin, type TestPlugin } from '../helpers/test-plugin.ts';
 import { childEnv, makeTemp, removeTemp, vol, VOL_BIN } from '../helpers/vol.ts';
 import { check, type Finding } from './check-support.ts';
@@ -154,7 +155,7 @@ test(`soak: ${WORKERS} workers, ${KILLS} SIGKILLs, then check finds only what ki
     const counts = new Map<string, number>();
     for (const p of mountPoints()) if (p.startsWith(root + '/')) counts.set(p, (counts.get(p) ?? 0) + 1);
     for (const [p, n] of counts) if (n > 1) fail(seed, `${n} mounts stacked on ${p}`);
-    if (existsSync(join(root, 'locks')) && readdirSync(join(root, 'locks')).length > 0) fail(seed, `locks left: ${readdirSync(join(root, 'locks')).join(' ')}`);
+    if (lockEntries(root).length > 0) fail(seed, `locks left: ${lockEntries(root).join(' ')}`);
     if (existsSync(join(root, 'lost+found'))) fail(seed, `orphans appeared: ${readdirSync(join(root, 'lost+found')).join(' ')}`);
     if (readFileSync(join(bindSrc, 'host-file'), 'utf8') !== 'host') fail(seed, 'the bind source was touched');
     const summary = `seed ${seed}: ${s.runs} commands, ${s.kills} SIGKILLs (${s.wrapperKills} right after mount/umount), ${before.length} findings before repair (${[...new Set(before.map((f) => f.Kind))].join(', ') || 'none'}), ${after.length} after, soak ${(soakMs / 1000).toFixed(1)} s, total ${((Date.now() - t0) / 1000).toFixed(1)} s`;

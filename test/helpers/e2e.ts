@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { lockByte, RANGE_FILE } from '../../src/lock/file-locker.ts';
 import { childEnv, VOL_BIN, volAsync, type VolRun } from './vol.ts';
 
 /** A vol process started in the background, for tests that signal it mid-run. */
@@ -40,14 +41,22 @@ export function lockEntries(root: string): string[] {
   return readdirSync(dir).filter((e) => e.endsWith('.lock'));
 }
 
-/** True while the lock of volume `name` exists (a lock link, which existsSync would follow to nothing, or a lock directory). */
-export function lockExists(root: string, name: string): boolean {
-  try {
-    lstatSync(join(root, 'locks', `${name}.lock`));
-    return true;
-  } catch {
-    return false;
-  }
+/**
+ * True while a process holds the lock of volume `name`: /proc/locks shows a lock on its byte of
+ * `<root>/locks/volumes.ranges` (an open-file-description lock, which lists no pid).
+ */
+export function lockHeld(root: string, name: string): boolean {
+  const st = statSync(join(root, 'locks', RANGE_FILE), { throwIfNoEntry: false });
+  if (!st) return false;
+  const major = (st.dev >> 8) & 0xfff;
+  const minor = (st.dev & 0xff) | ((st.dev >> 12) & 0xfff00);
+  const file = `${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}:${st.ino}`;
+  const byte = String(lockByte(name));
+  // Lines read `N: OFDLCK ADVISORY WRITE -1 MAJ:MIN:INODE START END`.
+  return readFileSync('/proc/locks', 'utf8').split('\n').some((line) => {
+    const f = line.trim().split(/\s+/);
+    return f[1] === 'OFDLCK' && f[5] === file && f[6] === byte;
+  });
 }
 
 /** Entries of `<root>/volumes`; none when the directory does not exist. */
