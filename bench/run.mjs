@@ -210,12 +210,14 @@ async function main() {
   // after the read-only commands above (they change nothing), as a new one would take minutes.
   const vrm = [];
   for (const root of rmRoots) {
+    flushWrites();
     vrm.push(timeRun(NODE, [VOL_BIN, '--root', root, 'rm', '-a'], VOL_ENV, true));
     const left = countLines(NODE, [VOL_BIN, '--root', root, 'ls', '-q'], VOL_ENV);
     if (left !== 0) console.log(`note: ${left} vol volumes left after rm -a`);
   }
   const prm = [];
   if (pm) {
+    flushWrites();
     prm.push(timeRun('podman', pm.store.args('volume', 'rm', '-a'), podman.env, true));
     const left = countLines('podman', pm.store.args('volume', 'ls', '-q'), podman.env);
     if (left !== 0) console.log(`note: ${left} podman volumes left after rm -a`);
@@ -234,6 +236,7 @@ async function main() {
   }
   const vpr = [];
   for (const root of pruneRoots) {
+    flushWrites();
     vpr.push(timeRun(NODE, [VOL_BIN, '--root', root, 'prune', '-f'], VOL_ENV, true));
     const left = countLines(NODE, [VOL_BIN, '--root', root, 'ls', '-q'], VOL_ENV);
     if (left !== 0) console.log(`note: ${left} vol volumes left after prune -f`);
@@ -248,6 +251,7 @@ async function main() {
       console.log(`podman: copy put back in ${fmtMs(ms)}; \`podman volume ls -q\` lists ${count} volumes`);
       if (count !== pm.n) throw new Error(`podman volume ls -q lists ${count} volumes in the restored copy, expected ${pm.n}`);
     }
+    flushWrites();
     ppr.push(timeRun('podman', s.args('volume', 'prune', '-f'), podman.env, true));
     if (lastStderr.trim()) console.log(`note: podman volume prune -f wrote to stderr: ${lastStderr.trim().split('\n').slice(0, 3).join(' | ')}`);
     const left = countLines('podman', s.args('volume', 'ls', '-q'), podman.env);
@@ -576,6 +580,14 @@ function timeRun(cmd, args, env, check = true) {
     throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.error}): ${String(r.stderr ?? '').trim()}`);
   }
   return ms;
+}
+
+/**
+ * Flushes the dirty pages of what ran before (populations, copies, the last removal) so that a
+ * removal timed next does not also wait for the write-back of another's work.
+ */
+function flushWrites() {
+  spawnSync('sync', [], { stdio: 'ignore' });
 }
 
 function mustRun(cmd, args, env) {

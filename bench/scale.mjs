@@ -85,12 +85,15 @@ async function main() {
       record(r.label, n, runs);
     }
   }
+  // Each removal starts with nothing left to write back from the one before it (or the copies).
   for (const n of sizes) {
+    mustRun('sync', []);
     record('rm -a', n, [measure(roots[n], ['rm', '-a'])]);
     leftAfter('rm -a', roots[n], n);
     rmSync(roots[n], { recursive: true, force: true });
     renameSync(`${roots[n]}.copy`, roots[n]);
     await checkCount(roots[n], n);
+    mustRun('sync', []);
     record('prune -f', n, [measure(roots[n], ['prune', '-f'])]);
     leftAfter('prune -f', roots[n], n);
   }
