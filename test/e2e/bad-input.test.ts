@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { makeTemp, removeTemp, volAsync } from '../helpers/vol.ts';
+import { lockEntries } from '../helpers/e2e.ts';
 import { assertFails, entries } from './support.ts';
 
 /** One bad command line: what must appear in the single error line. */
@@ -76,7 +77,7 @@ async function checkRow(row: Row): Promise<void> {
     const r = await volAsync(root, row.args);
     assertFails(r, 125, [row.names, ...(row.phrases ?? [])]);
     assert.deepEqual(entries(join(root, 'volumes')), ['base'], 'new entries under <root>/volumes');
-    assert.deepEqual(entries(join(root, 'locks')), [], 'locks left behind');
+    assert.deepEqual(lockEntries(root), [], 'locks left behind');
     const ls = await volAsync(root, ['ls', '-q']);
     assert.equal(ls.stdout, 'base\n');
     assert.equal(ls.code, 0);

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach } from 'node:test';
+import { lockEntries } from '../helpers/e2e.ts';
 import { childEnv, makeTemp, removeTemp, vol, VOL_BIN, type VolRun } from '../helpers/vol.ts';
 
 /** The inspect object as the contract fixes it. */
@@ -93,9 +94,9 @@ export function entries(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).sort() : [];
 }
 
-/** Asserts that no lock is left under `<root>/locks`. */
+/** Asserts that no `<name>.lock` is left under `<root>/locks` (vol makes none: its kernel locks go with their process). */
 export function assertNoLocks(root: string): void {
-  assert.deepEqual(entries(join(root, 'locks')), [], 'locks left behind');
+  assert.deepEqual(lockEntries(root), [], 'locks left behind');
 }
 
 /** Runs bin/vol without the helper's `--root` and with VOL_ROOT/VOL_CONFIG as given in `env`. */
