@@ -2,8 +2,8 @@
   "targets": [
     {
       "target_name": "volfs",
-      "sources": ["native/volfs.c"],
-      "cflags": ["-Wall", "-Wextra", "-O2"]
+      "sources": ["native/volfs.cc"],
+      "cflags_cc": ["-Wall", "-Wextra", "-O2"]
     }
   ]
 }

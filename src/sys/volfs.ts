@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VolError } from '../core/errors.ts';
 
-/** The system calls of vol's own addon (`native/volfs.c`, built by `npm ci` into `build/Release/volfs.node`). */
+/** The system calls of vol's own addon (`native/volfs.cc`, built by `npm ci` into `build/Release/volfs.node`). */
 interface VolFs {
   rangeLock(fd: number, start: number, op: number): boolean;
   unlinkAt(dirFd: number, name: string, isDir: boolean): void;

@@ -2,7 +2,9 @@
 // (the volume locks), unlinkat(2) relative to a directory descriptor, and the mount id of a
 // descriptor from statx(2). Each function throws an Error with the errno's code (as Node's fs
 // does) on a failure the caller did not ask to be told as a value.
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
