@@ -1,0 +1,110 @@
+import type Database from 'better-sqlite3';
+import { rowFromValues, rowToRecord, VOLUME_COLUMNS } from './rows.ts';
+import { NOT_PLAIN, type InspectTextPage } from './store.ts';
+
+/** Indentation of an item, its keys, and a map's entries inside the printed array. */
+const ITEM = ' '.repeat(5);
+const KEY = ' '.repeat(10);
+const ENTRY = ' '.repeat(15);
+/** The largest integer a JavaScript number holds exactly, and so prints as SQLite does. */
+const SAFE = Number.MAX_SAFE_INTEGER;
+/** Characters at or above U+E000: UTF-8 (SQLite) and UTF-16 (JavaScript) sort them apart. */
+const SORTS_APART = '*[\u{E000}-\u{10FFFF}]*';
+/** A `\uD800`–`\uDFFF` escape in stored JSON: a lone surrogate, which SQLite cannot give back. */
+const SURROGATE_ESCAPE = '*\\u[dD][89abcdefABCDEF]*';
+
+function lit(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+/** A key JavaScript enumerates first, in numeric order: an array index (canonical, below 2^32 - 1). */
+function isIndex(col: string): string {
+  return `(${col} <> '' AND ${col} NOT GLOB '*[^0-9]*' AND (${col} = '0' OR ${col} NOT GLOB '0*') AND length(${col}) <= 10 AND CAST(${col} AS INTEGER) <= 4294967294)`;
+}
+
+/**
+ * A stored JSON object of strings as `toInspect` sorts it and JSON.stringify prints it, or NULL
+ * where the JavaScript path must decide: not an object of distinct string keys and values, a
+ * key the two languages sort apart, `__proto__` (which an assignment drops), a lone surrogate.
+ */
+function mapText(col: string): string {
+  const entry = `${lit(ENTRY)} || json_quote(e.key) || ': ' || json_quote(e.value)`;
+  const order = `${isIndex('e.key')} DESC, CASE WHEN ${isIndex('e.key')} THEN CAST(e.key AS INTEGER) END, e.key`;
+  const entries = `(SELECT CASE
+      WHEN count(*) = 0 THEN '{}'
+      WHEN count(*) = count(DISTINCT e.key) AND min(e.type = 'text') = 1 AND max(e.key GLOB ${lit(SORTS_APART)}) = 0 AND max(e.key = '__proto__') = 0
+      THEN '{' || char(10) || group_concat(${entry}, ',' || char(10) ORDER BY ${order}) || char(10) || ${lit(KEY + '}')}
+    END FROM json_each(${col}) e)`;
+  return `CASE WHEN ${col} = '{}' THEN '{}'
+    WHEN typeof(${col}) = 'text' AND json_valid(${col}) AND json_type(${col}) = 'object' AND ${col} NOT GLOB ${lit(SURROGATE_ESCAPE)} THEN ${entries} END`;
+}
+
+function exactInt(col: string): string {
+  return `(typeof(${col}) = 'integer' AND ${col} BETWEEN -${SAFE} AND ${SAFE})`;
+}
+
+/**
+ * Rows whose item needs nothing but the row: a ready local volume with no holder rows, no mount
+ * options (so MountCount is its count), no quota to read, and fields of the types vol writes.
+ */
+const PLAIN = `v.driver = 'local' AND v.quota_backend IS NULL
+  AND NOT EXISTS (SELECT 1 FROM volume_holders h WHERE h.volume = v.name)
+  AND (v.options = '{}' OR (json_valid(v.options) AND json_type(v.options, '$.type') IS NULL AND json_type(v.options, '$.device') IS NULL AND json_type(v.options, '$.o') IS NULL))
+  AND typeof(v.name) = 'text' AND typeof(v.mountpoint) = 'text'
+  AND typeof(v.created_at) = 'integer' AND v.created_at BETWEEN 0 AND 253402300799999
+  AND typeof(v.created_ns) = 'integer' AND v.created_ns BETWEEN 0 AND 999999
+  AND (v.uid IS NULL OR ${exactInt('v.uid')}) AND (v.gid IS NULL OR ${exactInt('v.gid')}) AND ${exactInt('v.mount_count')}`;
+
+/**
+ * A plain row's item as JSON.stringify prints it inside the array (`rfc3339Nano` for CreatedAt,
+ * `toInspect`'s keys); NULL when a map needs the JavaScript path. concat() skips NULL pieces,
+ * which leaves out an unset UID or GID line; `||` keeps a NULL map's NULL.
+ */
+const ITEM_TEXT = `concat(${lit(`${ITEM}{\n${KEY}"Name": `)}, json_quote(v.name), ${lit(`,\n${KEY}"Driver": "local",\n${KEY}"Mountpoint": `)}, json_quote(v.mountpoint),
+    ${lit(`,\n${KEY}"CreatedAt": "`)}, replace(datetime(v.created_at / 1000, 'unixepoch'), ' ', 'T'),
+    rtrim(rtrim('.' || substr(1000000000 + (v.created_at % 1000) * 1000000 + v.created_ns, 2), '0'), '.'),
+    ${lit(`Z",\n${KEY}"Labels": `)})
+  || ${mapText('v.labels')} || ${lit(`,\n${KEY}"Scope": "local",\n${KEY}"Options": `)} || ${mapText('v.options')}
+  || concat(${lit(',\n')}, ${lit(`${KEY}"UID": `)} || v.uid || ${lit(',\n')}, ${lit(`${KEY}"GID": `)} || v.gid || ${lit(',\n')},
+    ${lit(`${KEY}"MountCount": `)}, v.mount_count, ${lit(`\n${ITEM}}`)})`;
+
+/** One page's text, names and count, from the first name (`@after` NULL) or after `@after`. */
+function pageSql(after: boolean): string {
+  // The aggregate takes the rows in the order the subquery yields them, by name: an ORDER BY in
+  // the aggregate itself would sort the texts again and double the query's time. The markers and
+  // the names of the rows left to the caller (fetched again by name) follow the same order.
+  return `SELECT group_concat(coalesce(t, ${lit(NOT_PLAIN)}), ',' || char(10)), count(*), max(name),
+      json_group_array(name) FILTER (WHERE t IS NULL)
+    FROM (SELECT v.name AS name, CASE WHEN ${PLAIN} THEN ${ITEM_TEXT} END AS t
+      FROM volumes v WHERE v.status = 'ready'${after ? ' AND v.name > @after' : ''} ORDER BY v.name LIMIT @limit)`;
+}
+
+/** The statements of `inspect --all`'s pages. */
+export class InspectText {
+  // Two statements: an `OR` for the first page would keep SQLite from seeking to `@after`.
+  private readonly firstStmt: Database.Statement;
+  private readonly nextStmt: Database.Statement;
+  private readonly recordsStmt: Database.Statement;
+  private readonly read: Database.Transaction<(after: string | undefined, limit: number) => InspectTextPage>;
+
+  constructor(db: Database.Database) {
+    this.firstStmt = db.prepare(pageSql(false)).raw();
+    this.nextStmt = db.prepare(pageSql(true)).raw();
+    this.recordsStmt = db.prepare(`SELECT ${VOLUME_COLUMNS} FROM volumes v WHERE v.name IN (SELECT value FROM json_each(?)) ORDER BY v.name`).raw();
+    // One read transaction: the records of the rows left to the caller are the rows the page saw.
+    this.read = db.transaction((after: string | undefined, limit: number) => this.readPage(after, limit));
+  }
+
+  /** The next page after `after` (from the first name without it): at most `limit` volumes. */
+  page(after: string | undefined, limit: number): InspectTextPage {
+    return this.read.deferred(after, Math.max(0, Math.floor(limit)));
+  }
+
+  private readPage(after: string | undefined, limit: number): InspectTextPage {
+    const row = after === undefined ? this.firstStmt.get({ limit }) : this.nextStmt.get({ after, limit });
+    const [text, count, last, others] = row as [string | null, number, string | null, string];
+    if (count === 0 || text === null || last === null) return { text: '', count: 0, last: '', others: [] };
+    const records = others === '[]' ? [] : (this.recordsStmt.all(others) as unknown[][]).map((a) => rowToRecord(rowFromValues(a)));
+    return { text, count, last, others: records };
+  }
+}
