@@ -25,14 +25,15 @@ function isIndex(col: string): string {
 /**
  * A stored JSON object of strings as `toInspect` sorts it and JSON.stringify prints it, or NULL
  * where the JavaScript path must decide: not an object of distinct string keys and values, a
- * key the two languages sort apart, `__proto__` (which an assignment drops), a lone surrogate.
+ * key the two languages sort apart, `__proto__` (which an assignment drops), a lone surrogate,
+ * a NUL in a key (where GLOB, which the sort order needs, stops reading).
  */
 function mapText(col: string): string {
   const entry = `${lit(ENTRY)} || json_quote(e.key) || ': ' || json_quote(e.value)`;
   const order = `${isIndex('e.key')} DESC, CASE WHEN ${isIndex('e.key')} THEN CAST(e.key AS INTEGER) END, e.key`;
   const entries = `(SELECT CASE
       WHEN count(*) = 0 THEN '{}'
-      WHEN count(*) = count(DISTINCT e.key) AND min(e.type = 'text') = 1 AND max(e.key GLOB ${lit(SORTS_APART)}) = 0 AND max(e.key = '__proto__') = 0
+      WHEN count(*) = count(DISTINCT e.key) AND min(e.type = 'text') = 1 AND max(e.key GLOB ${lit(SORTS_APART)}) = 0 AND max(e.key = '__proto__') = 0 AND max(instr(e.key, char(0))) = 0
       THEN '{' || char(10) || group_concat(${entry}, ',' || char(10) ORDER BY ${order}) || char(10) || ${lit(KEY + '}')}
     END FROM json_each(${col}) e)`;
   return `CASE WHEN ${col} = '{}' THEN '{}'
