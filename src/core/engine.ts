@@ -123,7 +123,7 @@ export class Engine {
    * `pageSize` volumes are held at once: `each` hears the items of every page (see
    * `inspectTextPages`) and stops the listing by returning false. Returns the plugin warnings.
    */
-  inspectTextPages(each: (items: string) => Promise<boolean>, pageSize = 1000): Promise<string[]> {
+  inspectTextPages(each: (items: Buffer) => Promise<boolean>, pageSize = 1000): Promise<string[]> {
     return inspectTextPages(this.rt, each, pageSize);
   }
 

@@ -1,5 +1,6 @@
 import { readMountTable, type MountInfo } from '../local/mount-table.ts';
 import { NOT_PLAIN } from '../state/store.ts';
+import { VolError } from './errors.ts';
 import { isLive } from './holders.ts';
 import type { VolumeHolder, VolumeInspect, VolumeRecord } from './model.ts';
 import { pluginStatuses } from './plugin-status.ts';
@@ -40,12 +41,12 @@ export function inspectItemText(v: VolumeInspect): string {
 
 /**
  * `vol inspect --all` as JSON text a page at a time, in name order: `each` hears the items of
- * every page (joined by `,\n`, indented as inside the array) and stops the listing by returning
+ * every page (UTF-8, joined by `,\n`, indented as inside the array) and stops the listing by returning
  * false. Plain local volumes come as the store printed them; the rest are inspected here. Each
  * page is its own read: a volume created or removed meanwhile is shown or not depending on where
  * its name sorts, as with Podman's inspect. Returns the plugin warnings.
  */
-export async function inspectTextPages(rt: Runtime, each: (items: string) => Promise<boolean>, pageSize: number): Promise<string[]> {
+export async function inspectTextPages(rt: Runtime, each: (items: Buffer) => Promise<boolean>, pageSize: number): Promise<string[]> {
   const warnings = new Set<string>();
   let holders: Map<string, VolumeHolder[]> | undefined;
   let table: MountInfo[] | undefined;
@@ -68,9 +69,15 @@ export async function inspectTextPages(rt: Runtime, each: (items: string) => Pro
 }
 
 /** The page's text with each marker replaced by the next volume's item. */
-function merged(text: string, shown: readonly VolumeInspect[]): string {
-  const parts = text.split(NOT_PLAIN);
-  let out = parts[0]!;
-  for (let i = 1; i < parts.length; i++) out += inspectItemText(shown[i - 1]!) + parts[i]!;
-  return out;
+function merged(text: Buffer, shown: readonly VolumeInspect[]): Buffer {
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (const v of shown) {
+    const at = text.indexOf(NOT_PLAIN, from);
+    if (at < 0) throw new VolError('STATE_CONFLICT', 'the state store gave fewer inspect markers than records');
+    parts.push(text.subarray(from, at), Buffer.from(inspectItemText(v)));
+    from = at + 1;
+  }
+  parts.push(text.subarray(from));
+  return Buffer.concat(parts);
 }

@@ -45,36 +45,47 @@ function exactInt(col: string): string {
 }
 
 /**
- * Rows whose item needs nothing but the row: a ready local volume with no holder rows, no mount
- * options (so MountCount is its count), no quota to read, and fields of the types vol writes.
+ * What every row printed here has: a ready local volume with no holder rows and no quota to
+ * read, a text name and path (a BLOB sorts after every text), and an integer creation time in
+ * years 1970 to 9999.
  */
-const PLAIN = `v.driver = 'local' AND v.quota_backend IS NULL
-  AND NOT EXISTS (SELECT 1 FROM volume_holders h WHERE h.volume = v.name)
-  AND (v.options = '{}' OR (json_valid(v.options) AND json_type(v.options, '$.type') IS NULL AND json_type(v.options, '$.device') IS NULL AND json_type(v.options, '$.o') IS NULL))
-  AND typeof(v.name) = 'text' AND typeof(v.mountpoint) = 'text'
+const PLAIN = `v.driver = 'local' AND v.quota_backend IS NULL AND v.name NOT IN (SELECT volume FROM volume_holders)
+  AND v.name < x'' AND v.mountpoint < x''
   AND typeof(v.created_at) = 'integer' AND v.created_at BETWEEN 0 AND 253402300799999
-  AND typeof(v.created_ns) = 'integer' AND v.created_ns BETWEEN 0 AND 999999
+  AND typeof(v.created_ns) = 'integer' AND v.created_ns BETWEEN 0 AND 999999`;
+
+/** The most common row: no label, option, owner or mount count to print. */
+const BARE = `v.labels = '{}' AND v.options = '{}' AND v.uid IS NULL AND v.gid IS NULL AND v.mount_count = 0`;
+
+/** Other rows printed here: no mount options (so MountCount is the stored count), numbers JavaScript holds exactly. */
+const SETTLED = `(v.options = '{}' OR (json_valid(v.options) AND json_type(v.options, '$.type') IS NULL AND json_type(v.options, '$.device') IS NULL AND json_type(v.options, '$.o') IS NULL))
   AND (v.uid IS NULL OR ${exactInt('v.uid')}) AND (v.gid IS NULL OR ${exactInt('v.gid')}) AND ${exactInt('v.mount_count')}`;
 
-/**
- * A plain row's item as JSON.stringify prints it inside the array (`rfc3339Nano` for CreatedAt,
- * `toInspect`'s keys); NULL when a map needs the JavaScript path. concat() skips NULL pieces,
- * which leaves out an unset UID or GID line; `||` keeps a NULL map's NULL.
- */
-const ITEM_TEXT = `concat(${lit(`${ITEM}{\n${KEY}"Name": `)}, json_quote(v.name), ${lit(`,\n${KEY}"Driver": "local",\n${KEY}"Mountpoint": `)}, json_quote(v.mountpoint),
+/** The item up to the Labels value, as concat() arguments: `rfc3339Nano` for CreatedAt, `toInspect`'s keys. */
+const HEAD = `${lit(`${ITEM}{\n${KEY}"Name": `)}, json_quote(v.name), ${lit(`,\n${KEY}"Driver": "local",\n${KEY}"Mountpoint": `)}, json_quote(v.mountpoint),
     ${lit(`,\n${KEY}"CreatedAt": "`)}, replace(datetime(v.created_at / 1000, 'unixepoch'), ' ', 'T'),
     rtrim(rtrim('.' || substr(1000000000 + (v.created_at % 1000) * 1000000 + v.created_ns, 2), '0'), '.'),
-    ${lit(`Z",\n${KEY}"Labels": `)})
-  || ${mapText('v.labels')} || ${lit(`,\n${KEY}"Scope": "local",\n${KEY}"Options": `)} || ${mapText('v.options')}
-  || concat(${lit(',\n')}, ${lit(`${KEY}"UID": `)} || v.uid || ${lit(',\n')}, ${lit(`${KEY}"GID": `)} || v.gid || ${lit(',\n')},
-    ${lit(`${KEY}"MountCount": `)}, v.mount_count, ${lit(`\n${ITEM}}`)})`;
+    ${lit(`Z",\n${KEY}"Labels": `)}`;
+
+/**
+ * A plain row's item as JSON.stringify prints it inside the array; NULL when a map needs the
+ * JavaScript path. concat() skips NULL pieces, which leaves out an unset UID or GID line; `||`
+ * keeps a NULL map's NULL.
+ */
+const ITEM_TEXT = `CASE WHEN ${BARE} THEN concat(${HEAD}, ${lit(`{},\n${KEY}"Scope": "local",\n${KEY}"Options": {},\n${KEY}"MountCount": 0\n${ITEM}}`)})
+  WHEN ${SETTLED} THEN concat(${HEAD})
+    || ${mapText('v.labels')} || ${lit(`,\n${KEY}"Scope": "local",\n${KEY}"Options": `)} || ${mapText('v.options')}
+    || concat(${lit(',\n')}, ${lit(`${KEY}"UID": `)} || v.uid || ${lit(',\n')}, ${lit(`${KEY}"GID": `)} || v.gid || ${lit(',\n')},
+      ${lit(`${KEY}"MountCount": `)}, v.mount_count, ${lit(`\n${ITEM}}`)})
+  END`;
 
 /** One page's text, names and count, from the first name (`@after` NULL) or after `@after`. */
 function pageSql(after: boolean): string {
+  // As a BLOB the text reaches JavaScript as bytes, never decoded into a string nor encoded back to be written.
   // The aggregate takes the rows in the order the subquery yields them, by name: an ORDER BY in
   // the aggregate itself would sort the texts again and double the query's time. The markers and
   // the names of the rows left to the caller (fetched again by name) follow the same order.
-  return `SELECT group_concat(coalesce(t, ${lit(NOT_PLAIN)}), ',' || char(10)), count(*), max(name),
+  return `SELECT CAST(group_concat(coalesce(t, char(${NOT_PLAIN})), ',' || char(10)) AS BLOB), count(*), max(name),
       json_group_array(name) FILTER (WHERE t IS NULL)
     FROM (SELECT v.name AS name, CASE WHEN ${PLAIN} THEN ${ITEM_TEXT} END AS t
       FROM volumes v WHERE v.status = 'ready'${after ? ' AND v.name > @after' : ''} ORDER BY v.name LIMIT @limit)`;
@@ -103,8 +114,8 @@ export class InspectText {
 
   private readPage(after: string | undefined, limit: number): InspectTextPage {
     const row = after === undefined ? this.firstStmt.get({ limit }) : this.nextStmt.get({ after, limit });
-    const [text, count, last, others] = row as [string | null, number, string | null, string];
-    if (count === 0 || text === null || last === null) return { text: '', count: 0, last: '', others: [] };
+    const [text, count, last, others] = row as [Buffer | null, number, string | null, string];
+    if (count === 0 || text === null || last === null) return { text: Buffer.alloc(0), count: 0, last: '', others: [] };
     const records = others === '[]' ? [] : (this.recordsStmt.all(others) as unknown[][]).map((a) => rowToRecord(rowFromValues(a)));
     return { text, count, last, others: records };
   }

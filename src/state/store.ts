@@ -36,15 +36,16 @@ export interface VolumeListQuery {
   limit?: number;
 }
 
-/** Stands in a page's text for each volume whose item the engine builds: JSON text never holds it raw. */
-export const NOT_PLAIN = '\u0001';
+/** Stands in a page's text for each volume whose item the engine builds: a byte JSON text (UTF-8) never holds raw. */
+export const NOT_PLAIN = 0x01;
 
 /**
  * One page of `inspect --all`: the items of the JSON array, indented as inside it and joined by
  * `,\n`, with a `NOT_PLAIN` marker for each volume whose item only the engine can build.
  */
 export interface InspectTextPage {
-  text: string;
+  /** UTF-8. */
+  text: Buffer;
   /** Volumes on the page (0: no more pages). */
   count: number;
   /** The page's last name, where the next page starts after. */

@@ -29,7 +29,7 @@ async function byRecords(): Promise<string> {
 async function byText(pageSize: number): Promise<string> {
   const pages: string[] = [];
   await t.engine.inspectTextPages(async (items) => {
-    pages.push(items);
+    pages.push(items.toString('utf8'));
     return true;
   }, pageSize);
   return pages.length === 0 ? '[]' : `[\n${pages.join(',\n')}\n]`;

@@ -40,10 +40,11 @@ export const registerInspect: Register = (program, env) => {
 
 /** The JSON array `renderJson` prints, written a page of items at a time as the engine gives them. */
 async function writeJsonPages(engine: Engine, out: Writable): Promise<string[]> {
-  const write = (text: string) => new Promise<void>((resolve, reject) => out.write(text, (err) => (err ? reject(err) : resolve())));
+  const write = (text: string | Buffer) => new Promise<void>((resolve, reject) => out.write(text, (err) => (err ? reject(err) : resolve())));
   let first = true;
   const warnings = await engine.inspectTextPages(async (items) => {
-    await write((first ? '[\n' : ',\n') + items);
+    await write(first ? '[\n' : ',\n');
+    await write(items);
     first = false;
     return true;
   });
