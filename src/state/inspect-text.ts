@@ -79,30 +79,26 @@ const ITEM_TEXT = `CASE WHEN ${BARE} THEN concat(${HEAD}, ${lit(`{},\n${KEY}"Sco
       ${lit(`${KEY}"MountCount": `)}, v.mount_count, ${lit(`\n${ITEM}}`)})
   END`;
 
-/** One page's text, names and count, from the first name (`@after` NULL) or after `@after`. */
-function pageSql(after: boolean): string {
-  // As a BLOB the text reaches JavaScript as bytes, never decoded into a string nor encoded back to be written.
-  // The aggregate takes the rows in the order the subquery yields them, by name: an ORDER BY in
-  // the aggregate itself would sort the texts again and double the query's time. The markers and
-  // the names of the rows left to the caller (fetched again by name) follow the same order.
-  return `SELECT CAST(group_concat(coalesce(t, char(${NOT_PLAIN})), ',' || char(10)) AS BLOB), count(*), max(name),
-      json_group_array(name) FILTER (WHERE t IS NULL)
-    FROM (SELECT v.name AS name, CASE WHEN ${PLAIN} THEN ${ITEM_TEXT} END AS t
-      FROM volumes v WHERE v.status = 'ready'${after ? ' AND v.name > @after' : ''} ORDER BY v.name LIMIT @limit)`;
-}
+/**
+ * One page's text, count, last name and the names of the rows left to the caller, from the
+ * name `@from` on. As a BLOB the text reaches JavaScript as bytes, never decoded into a string
+ * nor encoded back to be written. The aggregate takes the rows in the order the subquery yields
+ * them, by name: an ORDER BY in the aggregate itself would sort the texts again and double the
+ * query's time. The markers and the names left to the caller follow the same order.
+ */
+const PAGE = `SELECT CAST(group_concat(coalesce(t, char(${NOT_PLAIN})), ',' || char(10)) AS BLOB), count(*), max(name),
+    json_group_array(name) FILTER (WHERE t IS NULL)
+  FROM (SELECT v.name AS name, CASE WHEN ${PLAIN} THEN ${ITEM_TEXT} END AS t
+    FROM volumes v WHERE v.status = 'ready' AND v.name >= @from ORDER BY v.name LIMIT @limit)`;
 
-/** The statements of `inspect --all`'s pages. */
+/** The statements of `inspect --all`'s pages, prepared on first use. */
 export class InspectText {
-  // Two statements: an `OR` for the first page would keep SQLite from seeking to `@after`.
-  private readonly firstStmt: Database.Statement;
-  private readonly nextStmt: Database.Statement;
-  private readonly recordsStmt: Database.Statement;
+  private readonly pageStmt: Database.Statement;
+  private recordsStmt: Database.Statement | undefined;
   private readonly read: Database.Transaction<(after: string | undefined, limit: number) => InspectTextPage>;
 
-  constructor(db: Database.Database) {
-    this.firstStmt = db.prepare(pageSql(false)).raw();
-    this.nextStmt = db.prepare(pageSql(true)).raw();
-    this.recordsStmt = db.prepare(`SELECT ${VOLUME_COLUMNS} FROM volumes v WHERE v.name IN (SELECT value FROM json_each(?)) ORDER BY v.name`).raw();
+  constructor(private readonly db: Database.Database) {
+    this.pageStmt = db.prepare(PAGE).raw();
     // One read transaction: the records of the rows left to the caller are the rows the page saw.
     this.read = db.transaction((after: string | undefined, limit: number) => this.readPage(after, limit));
   }
@@ -113,10 +109,12 @@ export class InspectText {
   }
 
   private readPage(after: string | undefined, limit: number): InspectTextPage {
-    const row = after === undefined ? this.firstStmt.get({ limit }) : this.nextStmt.get({ after, limit });
+    // The least text sorting after `after` is `after` and a NUL: one statement seeks to either start.
+    const row = this.pageStmt.get({ from: after === undefined ? '' : after + '\u0000', limit });
     const [text, count, last, others] = row as [Buffer | null, number, string | null, string];
     if (count === 0 || text === null || last === null) return { text: Buffer.alloc(0), count: 0, last: '', others: [] };
-    const records = others === '[]' ? [] : (this.recordsStmt.all(others) as unknown[][]).map((a) => rowToRecord(rowFromValues(a)));
-    return { text, count, last, others: records };
+    if (others === '[]') return { text, count, last, others: [] };
+    this.recordsStmt ??= this.db.prepare(`SELECT ${VOLUME_COLUMNS} FROM volumes v WHERE v.name IN (SELECT value FROM json_each(?)) ORDER BY v.name`).raw();
+    return { text, count, last, others: (this.recordsStmt.all(others) as unknown[][]).map((a) => rowToRecord(rowFromValues(a))) };
   }
 }
