@@ -1,3 +1,7 @@
+// `inspect --all` items printed by SQLite in the listing query itself: the bytes JSON.stringify
+// prints for `toInspect`'s object inside the array (key order, indentation, escaping,
+// `rfc3339Nano`, numbers), so a plain volume costs no JavaScript object. Whatever this cannot
+// print as JavaScript would is left to the engine. test/unit/inspect-text.test.ts ties the two.
 import type Database from 'better-sqlite3';
 import { rowFromValues, rowToRecord, VOLUME_COLUMNS } from './rows.ts';
 import { NOT_PLAIN, type InspectTextPage } from './store.ts';

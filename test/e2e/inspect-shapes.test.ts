@@ -5,13 +5,13 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startTestPlugin, type TestPlugin } from '../helpers/test-plugin.ts';
-import { makeTemp, removeTemp, volAsync, type VolRun } from '../helpers/vol.ts';
+import { makeTemp, removeTemp, volAsync } from '../helpers/vol.ts';
+import { assertOk } from './support.ts';
 
 let root = '';
 let plugin: TestPlugin;
 before(async () => {
-  root = makeTemp('vol-inspect-shapes-');
-  plugin = await startTestPlugin({ name: 'tp' });
+  [root, plugin] = [makeTemp('vol-inspect-shapes-'), await startTestPlugin({ name: 'tp' })];
 });
 after(async () => {
   // Whatever a failed assertion left mounted under the root is detached before the root goes.
@@ -20,12 +20,10 @@ after(async () => {
   removeTemp(root);
 });
 
-const run = (...args: string[]): Promise<VolRun> => volAsync(root, ['--volume-plugin', `tp=${plugin.socket}`, ...args]);
-
+/** Runs vol with the test plugin declared; asserts success and returns stdout. */
 async function ok(...args: string[]): Promise<string> {
-  const r = await run(...args);
-  assert.equal(r.stderr, '', `vol ${args.join(' ')}: unexpected stderr`);
-  assert.equal(r.code, 0, `vol ${args.join(' ')}: exit code`);
+  const r = await volAsync(root, ['--volume-plugin', `tp=${plugin.socket}`, ...args]);
+  assertOk(r);
   return r.stdout;
 }
 
