@@ -65,10 +65,14 @@ const BARE = `v.labels = '{}' AND v.options = '{}' AND v.uid IS NULL AND v.gid I
 const SETTLED = `(v.options = '{}' OR (json_valid(v.options) AND json_type(v.options, '$.type') IS NULL AND json_type(v.options, '$.device') IS NULL AND json_type(v.options, '$.o') IS NULL))
   AND (v.uid IS NULL OR ${exactInt('v.uid')}) AND (v.gid IS NULL OR ${exactInt('v.gid')}) AND ${exactInt('v.mount_count')}`;
 
-/** The item up to the Labels value, as concat() arguments: `rfc3339Nano` for CreatedAt, `toInspect`'s keys. */
+/**
+ * The item up to the Labels value, as concat() arguments: `toInspect`'s keys, and CreatedAt as
+ * `rfc3339Nano` prints it (the nine digits of the fraction without their trailing zeros, and
+ * without the point when all are zero: only digits follow the point, so rtrim stops at it).
+ */
 const HEAD = `${lit(`${ITEM}{\n${KEY}"Name": `)}, json_quote(v.name), ${lit(`,\n${KEY}"Driver": "local",\n${KEY}"Mountpoint": `)}, json_quote(v.mountpoint),
     ${lit(`,\n${KEY}"CreatedAt": "`)}, replace(datetime(v.created_at / 1000, 'unixepoch'), ' ', 'T'),
-    rtrim(rtrim('.' || substr(1000000000 + (v.created_at % 1000) * 1000000 + v.created_ns, 2), '0'), '.'),
+    rtrim('.' || substr(1000000000 + (v.created_at % 1000) * 1000000 + v.created_ns, 2), '.0'),
     ${lit(`Z",\n${KEY}"Labels": `)}`;
 
 /**
