@@ -21,9 +21,12 @@ function lit(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
 }
 
-/** A key JavaScript enumerates first, in numeric order: an array index (canonical, below 2^32 - 1). */
+/**
+ * A key JavaScript enumerates first, in numeric order: an array index, the canonical decimal
+ * text (what its integer prints back as) of 0 to 2^32 - 2.
+ */
 function isIndex(col: string): string {
-  return `(${col} <> '' AND ${col} NOT GLOB '*[^0-9]*' AND (${col} = '0' OR ${col} NOT GLOB '0*') AND length(${col}) <= 10 AND CAST(${col} AS INTEGER) <= 4294967294)`;
+  return `(CAST(CAST(${col} AS INTEGER) AS TEXT) = ${col} AND CAST(${col} AS INTEGER) BETWEEN 0 AND 4294967294)`;
 }
 
 /**

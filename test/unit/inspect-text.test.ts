@@ -80,7 +80,7 @@ describe('inspect --all text pages', () => {
     await t.engine.create({ name: 'tricky-values', labels: Object.fromEntries(TRICKY.map((v, i) => [`k${i}`, v])) });
     await t.engine.create({ name: 'tricky-keys', labels: Object.fromEntries(TRICKY.filter((k) => k !== '' && !/[\ue000-\uffff\u{10000}-\u{10ffff}]/u.test(k)).map((k, i) => [k, String(i)])) });
     await t.engine.create({ name: 'control', labels: { [CONTROL.slice(1)]: CONTROL, ctl: `a${CONTROL}b` } });
-    await t.engine.create({ name: 'numeric-keys', labels: { b: '1', '10': 'x', '9': 'y', '0': 'z', '01': 'w', '4294967294': 'max', '4294967295': 'over', '-1': 'neg', '1.5': 'f', a: '2' } });
+    await t.engine.create({ name: 'numeric-keys', labels: { b: '1', '10': 'x', '9': 'y', '0': 'z', '01': 'w', '4294967294': 'max', '4294967295': 'over', '-1': 'neg', '1.5': 'f', ' 1': 'sp', '1e3': 'exp', '-0': 'mz', '9223372036854775808': 'big', a: '2' } });
     await t.engine.create({ name: 'opts', options: { nocopy: '', copy: 'yes' }, labels: { z: '', a: 'quote"d' } });
     assert.deepEqual(notPlain(), []);
     await assertSameBytes();
