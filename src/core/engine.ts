@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { noSuchVolume, resolveVolume } from './lookup.ts';
-import { type Logger, type SnapshotRecord, toInspect, type VolumeCreateOptions, type VolumeCreateReport, type VolumeEvent, type VolumeHolder, type VolumeInspect, type VolumeRecord, type VolumeRmOptions, type VolumeRmReport } from './model.ts';
+import { type Logger, type SnapshotRecord, toInspect, type VolumeCreateOptions, type VolumeCreateReport, type VolumeEvent, type VolumeInspect, type VolumeRecord, type VolumeRmOptions, type VolumeRmReport } from './model.ts';
 import type { DiskUsageReport } from './df.ts';
 import { gatherInfo, type VolInfo } from './info.ts';
 import { mountCounted, unmountCounted } from './counted-holders.ts';
@@ -15,8 +15,9 @@ import { reloadPlugins, type ReloadReport } from './reload.ts';
 import type { Runtime } from './runtime.ts';
 import { exportVolume, importVolume } from './volume-archive.ts';
 import { createVolume } from './volume-create.ts';
-import { mountVolume, reconciledMountCount, unmountVolume, type MountHolder } from './volume-mount.ts';
-import { readMountTable, type MountInfo } from '../local/mount-table.ts';
+import { mountVolume, unmountVolume, type MountHolder } from './volume-mount.ts';
+import { readMountTable } from '../local/mount-table.ts';
+import { inspected, inspectTextPages, withStatus } from './volume-inspect.ts';
 import { removeVolumes } from './volume-remove.ts';
 import { listBriefReport, listVolumes } from './volume-list.ts';
 import type { VolumeBrief } from '../state/store.ts';
@@ -44,17 +45,6 @@ export interface VolumeListReport {
 export interface VolumeInspectResult {
   reports: VolumeInspectReport[];
   warnings: string[];
-}
-
-/** Adds each plugin volume's Status, placed after CreatedAt as Podman orders the keys. */
-function withStatus(volumes: VolumeInspect[], status: Map<string, Record<string, unknown>>): VolumeInspect[] {
-  if (status.size === 0) return volumes;
-  return volumes.map((v) => {
-    const st = status.get(v.Name);
-    if (st === undefined) return v;
-    const { Name, Driver, Mountpoint, CreatedAt, ...rest } = v;
-    return { Name, Driver, Mountpoint, CreatedAt, Status: st, ...rest };
-  });
 }
 
 /** The engine API: one method per command, options in, values or per-volume reports out. */
@@ -122,42 +112,19 @@ export class Engine {
         reports.push({ name: typed, error: err as Error });
       }
     }
-    const { shown, warnings } = await this.inspected(found, this.rt.store.allHolders(), found.length > 0 ? readMountTable() : []);
+    const { shown, warnings } = await inspected(this.rt, found, this.rt.store.allHolders(), found.length > 0 ? readMountTable() : []);
     if (all) return { reports: shown.map((v) => ({ name: v.Name, volume: v })), warnings };
     let next = 0;
     return { reports: reports.map((r) => (r.error ? r : { ...r, volume: shown[next++] })), warnings };
   }
 
   /**
-   * `vol inspect --all` a page at a time, in name order, so that no more than `pageSize` volumes
-   * are held at once: `each` hears every page, and the listing stops early when it returns false.
-   * Returns the plugin warnings. Each page is read in its own query: a volume created or removed
-   * meanwhile is shown or not depending on where its name sorts, as with Podman's inspect.
+   * `vol inspect --all` as JSON text a page at a time, in name order, so that no more than
+   * `pageSize` volumes are held at once: `each` hears the items of every page (see
+   * `inspectTextPages`) and stops the listing by returning false. Returns the plugin warnings.
    */
-  async inspectPages(each: (volumes: VolumeInspect[]) => Promise<boolean>, pageSize = 1000): Promise<string[]> {
-    const warnings = new Set<string>();
-    const holders = this.rt.store.allHolders();
-    let table: MountInfo[] | undefined;
-    let after: string | undefined;
-    for (;;) {
-      const found = this.rt.store.list({ after, limit: pageSize });
-      if (found.length === 0) break;
-      table ??= readMountTable();
-      const page = await this.inspected(found, holders, table);
-      for (const w of page.warnings) warnings.add(w);
-      if (!(await each(page.shown)) || found.length < pageSize) break;
-      after = found[found.length - 1]!.name;
-    }
-    return [...warnings];
-  }
-
-  /** Live holders, the kernel's mount count, plugin Status and quota of records read for inspect. */
-  private async inspected(found: VolumeRecord[], holders: Map<string, VolumeHolder[]>, table: readonly MountInfo[]): Promise<{ shown: VolumeInspect[]; warnings: string[] }> {
-    for (const v of found) v.holders = (holders.get(v.name) ?? []).filter(isLive);
-    // Computed read-only (inspect takes no lock): what the kernel has mounted, not what a killed process left counted.
-    for (const v of found) v.mountCount = reconciledMountCount(this.rt, v, table);
-    const { status, warnings } = await pluginStatuses(this.rt, found, true);
-    return { shown: withStatus(await inspectWithQuota(this.rt, found), status), warnings };
+  inspectTextPages(each: (items: Buffer) => Promise<boolean>, pageSize = 1000): Promise<string[]> {
+    return inspectTextPages(this.rt, each, pageSize);
   }
 
   /** `vol info`: root, database, volume path, its file system and quota backend, plugins. */

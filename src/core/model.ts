@@ -125,7 +125,8 @@ export function volumeDir(v: VolumeRecord): string {
 
 /** Converts a record to the inspect shape; `quota` is added for volumes with a limit. */
 export function toInspect(v: VolumeRecord, quota?: VolumeQuotaInfo): VolumeInspect {
-  // Keys in Podman's order: MountCount after UID/GID; extra keys follow.
+  // Keys in Podman's order: MountCount after UID/GID; extra keys follow. state/inspect-text.ts
+  // prints the same object in SQL for plain rows (its unit test compares the bytes).
   const out = { Name: v.name, Driver: v.driver, Mountpoint: v.mountpoint, CreatedAt: rfc3339Nano(v.createdAt, v.createdAtNs ?? 0), Labels: sortedObject(v.labels), Scope: 'local', Options: sortedObject(v.options) } as VolumeInspect;
   if (v.uid !== undefined) out.UID = v.uid;
   if (v.gid !== undefined) out.GID = v.gid;

@@ -5,7 +5,8 @@ import Database from 'better-sqlite3';
 import { VolError, errnoCode } from '../core/errors.ts';
 import type { VolumeEvent, VolumeHolder, VolumeRecord, VolumeStatus } from '../core/model.ts';
 import { EventLog } from './event-log.ts';
-import type { EventQuery, VolumeBrief, VolumeListQuery, VolumeStore } from './store.ts';
+import { InspectText } from './inspect-text.ts';
+import type { EventQuery, InspectTextPage, VolumeBrief, VolumeListQuery, VolumeStore } from './store.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { SqliteSnapshotStore, type SnapshotStore } from './snapshot-store.ts';
 import { rowFromValues, rowToHolder, rowToRecord, VOLUME_COLUMNS, type HolderRow, type VolumeRow } from './rows.ts';
@@ -96,6 +97,8 @@ class SqliteVolumeStore implements VolumeStore {
   private readonly stmts: ReturnType<typeof prepare>;
   private readonly log: EventLog;
   readonly snapshots: SnapshotStore;
+  // Prepared on first use: most commands never list for inspect.
+  private inspectText: InspectText | undefined;
   // Made once: better-sqlite3 builds a new wrapper (and its variants) on every db.transaction(), a
   // measurable part of a bulk removal's two writes per volume.
   private readonly writeTx: Database.Transaction<(fn: () => unknown, event: VolumeEvent | undefined) => unknown>;
@@ -234,6 +237,11 @@ class SqliteVolumeStore implements VolumeStore {
 
   list(query: VolumeListQuery = {}): VolumeRecord[] {
     return (this.listQuery(VOLUME_COLUMNS, query).raw().all() as unknown[][]).map((a) => rowToRecord(rowFromValues(a)));
+  }
+
+  inspectTextPage(after: string | undefined, limit: number): InspectTextPage {
+    this.inspectText ??= new InspectText(this.db);
+    return this.inspectText.page(after, limit);
   }
 
   listBrief(query: VolumeListQuery = {}): VolumeBrief[] {

@@ -36,6 +36,24 @@ export interface VolumeListQuery {
   limit?: number;
 }
 
+/** Stands in a page's text for each volume whose item the engine builds: a byte JSON text (UTF-8) never holds raw. */
+export const NOT_PLAIN = 0x01;
+
+/**
+ * One page of `inspect --all`: the items of the JSON array, indented as inside it and joined by
+ * `,\n`, with a `NOT_PLAIN` marker for each volume whose item only the engine can build.
+ */
+export interface InspectTextPage {
+  /** UTF-8. */
+  text: Buffer;
+  /** Volumes on the page (0: no more pages). */
+  count: number;
+  /** The page's last name, where the next page starts after. */
+  last: string;
+  /** The records of the marked volumes, in the order of their markers. */
+  others: VolumeRecord[];
+}
+
 /** The persistent record of volumes; every SQL statement of vol lives behind this interface. */
 export interface VolumeStore {
   /**
@@ -76,6 +94,11 @@ export interface VolumeStore {
   lastEventId(): number;
   /** Ready volumes sorted by name (plus transient ones when asked). */
   list(query?: VolumeListQuery): VolumeRecord[];
+  /**
+   * The next page of at most `limit` ready volumes after the name `after`, in name order: the
+   * item text of each plain local volume, and the records of the others, read at one moment.
+   */
+  inspectTextPage(after: string | undefined, limit: number): InspectTextPage;
   /** Name and driver of the volumes `list` would return, in the same order: what a table of names needs, and no more. */
   listBrief(query?: VolumeListQuery): VolumeBrief[];
   /** Names of rows in any status, sorted. */

@@ -38,14 +38,13 @@ export const registerInspect: Register = (program, env) => {
     }));
 };
 
-/** The JSON array `renderJson` prints, built a page at a time: each item as it would be indented inside the array. */
+/** The JSON array `renderJson` prints, written a page of items at a time as the engine gives them. */
 async function writeJsonPages(engine: Engine, out: Writable): Promise<string[]> {
-  const write = (text: string) => new Promise<void>((resolve, reject) => out.write(text, (err) => (err ? reject(err) : resolve())));
+  const write = (text: string | Buffer) => new Promise<void>((resolve, reject) => out.write(text, (err) => (err ? reject(err) : resolve())));
   let first = true;
-  const warnings = await engine.inspectPages(async (volumes) => {
-    // The page as JSON.stringify prints an array, without its brackets: its items, indented as in the whole array.
-    const items = JSON.stringify(volumes, null, 5).slice(2, -2);
-    await write((first ? '[\n' : ',\n') + items);
+  const warnings = await engine.inspectTextPages(async (items) => {
+    await write(first ? '[\n' : ',\n');
+    await write(items);
     first = false;
     return true;
   });
