@@ -50,6 +50,8 @@ const BULK_TARGET = 0.5;
 // vol/podman targets of the bulk commands (issue "bulk work near the file system's floor"); the
 // label filter's is looser, as Node's start-up is about half of podman's whole time there.
 const TARGETS = { ls: 0.25, filter: 0.6, inspect: 0.25, rm: 0.25, prune: 0.25 };
+/** `ls` and `inspect --all` over N volumes: at most this many ms above an empty `ls` (database, no volume). */
+const OVER_EMPTY_MS = 30;
 const CREATE_NODE_TARGET = 1.3; // one create against bare `node -e 0`
 
 const benchStarted = process.hrtime.bigint();
@@ -188,22 +190,29 @@ async function main() {
   // ---- 2c. bulk commands -------------------------------------------------------------------------
   console.log(`\n2c. Commands over N = ${N} volumes (median of ${RUNS} after one warm-up; vol and podman alternate)`);
   const bulk = [
-    { label: 'ls', args: ['ls'], pargs: ['volume', 'ls'], target: TARGETS.ls },
+    { label: 'ls', args: ['ls'], pargs: ['volume', 'ls'], target: TARGETS.ls, overEmpty: true },
     { label: `ls --filter label=${LABEL_KEY}`, args: ['ls', '--filter', `label=${LABEL_KEY}`], pargs: ['volume', 'ls', '--filter', `label=${LABEL_KEY}`], target: TARGETS.filter },
-    { label: 'inspect --all', args: ['inspect', '--all'], pargs: ['volume', 'inspect', '--all'], target: TARGETS.inspect },
+    { label: 'inspect --all', args: ['inspect', '--all'], pargs: ['volume', 'inspect', '--all'], target: TARGETS.inspect, overEmpty: true },
   ];
   const rows2 = [];
+  const overEmpty = [];
   for (const b of bulk) {
     const vargs = [VOL_BIN, '--root', volRoot, ...b.args];
     timeRun(NODE, vargs, VOL_ENV, true);
     if (pm) timeRun('podman', pm.store.args(...b.pargs), podman.env, true);
     const vt = [];
     const pt = [];
+    const et = []; // an empty `ls`, in the same rounds
     for (let i = 0; i < RUNS; i++) {
       vt.push(timeRun(NODE, vargs, VOL_ENV, true));
+      if (b.overEmpty) et.push(timeRun(NODE, [VOL_BIN, '--root', emptied, 'ls'], VOL_ENV, true));
       if (pm) pt.push(timeRun('podman', pm.store.args(...b.pargs), podman.env, true));
     }
     rows2.push(bulkRow(b.label, vt, pt, pm, b.target));
+    if (b.overEmpty) {
+      const over = median(vt) - median(et);
+      overEmpty.push([`${b.label} - empty ls`, fmtStats(vt), fmtStats(et), fmtMs(over), `<= ${OVER_EMPTY_MS} ms`, verdict(over, OVER_EMPTY_MS)]);
+    }
   }
 
   // rm -a: destructive, so each vol run has its own population; podman's one run is on its population
@@ -225,6 +234,8 @@ async function main() {
   rows2.push(bulkRow(`rm -a (vol: ${RM_RUNS} runs, 1 root each; podman: 1 run)`, vrm, prm, pm, TARGETS.rm));
   const podmanHead = pm && pm.n < N ? `podman (N=${pm.n}, scaled to ${N})` : 'podman';
   table(['command', 'vol', podmanHead, 'vol/podman', 'target', ''], rows2);
+  console.log(`\nvol over N = ${N} against an empty \`vol ls\` (database, no volume) run in the same rounds; difference of the medians`);
+  table(['command', `vol @${N}`, 'empty ls', 'difference', 'target', ''], overEmpty);
 
   // ---- 3. prune ----------------------------------------------------------------------------------
   section('3. Prune: `prune -f` over N unused volumes');
@@ -274,7 +285,7 @@ async function main() {
 
   // ---- summary -----------------------------------------------------------------------------------
   section('Summary');
-  const misses = [...rows1, createRow, createNodeRow, ...rows2, ...rows3].filter((r) => r.includes('MISSES')).map((r) => r[0]);
+  const misses = [...rows1, createRow, createNodeRow, ...rows2, ...overEmpty, ...rows3].filter((r) => r.includes('MISSES')).map((r) => r[0]);
   console.log(misses.length ? `Misses its target: ${misses.join('; ')}` : 'Every measured figure meets its target.');
   if (quotaSummary) console.log(quotaSummary);
   if (!podman.ok) console.log('Podman was not found (or not usable), so the vol/podman targets were not checked.');
