@@ -1,4 +1,4 @@
-import { closeSync, constants, fchmodSync, fchownSync, lstatSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fchownSync, lstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { VolError, errnoCode } from '../core/errors.ts';
 import { mountIdOfFd } from '../sys/volfs.ts';
@@ -17,13 +17,36 @@ export function at(fd: number, name?: string): string {
   return name === undefined ? `/proc/self/fd/${fd}` : `/proc/self/fd/${fd}/${name}`;
 }
 
-/** The id of the mount that holds what `fd` is open on (as `mnt_id` of /proc/self/fdinfo): one statx(2). */
+/** False once statx(2) said it has no mount id (Linux before 5.8): /proc/self/fdinfo tells it then. */
+let statxKnowsMounts = true;
+// fdinfo is read into this one buffer: readFileSync of a /proc file (size 0) allocates 64 KiB per call.
+const FDINFO_BUF = Buffer.allocUnsafe(4096);
+
+/** The id of the mount that holds what `fd` is open on (`mnt_id` of /proc/self/fdinfo): one statx(2) where the kernel has it. */
 export function mountIdOf(fd: number): number {
-  try {
-    return mountIdOfFd(fd);
-  } catch (err) {
-    throw ioError(`cannot read the mount id of descriptor ${fd}`, err);
+  if (statxKnowsMounts) {
+    try {
+      return mountIdOfFd(fd);
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOSYS') throw ioError(`cannot read the mount id of descriptor ${fd}`, err);
+      statxKnowsMounts = false;
+    }
   }
+  return mountIdFromFdinfo(fd);
+}
+
+/** The mount id of `fd` as /proc/self/fdinfo reports it (for kernels whose statx(2) does not). */
+export function mountIdFromFdinfo(fd: number): number {
+  const info = openSync(`/proc/self/fdinfo/${fd}`, O_RDONLY);
+  let text: string;
+  try {
+    text = FDINFO_BUF.toString('latin1', 0, readSync(info, FDINFO_BUF, 0, FDINFO_BUF.length, 0));
+  } finally {
+    closeSync(info);
+  }
+  const m = /^mnt_id:\s*(\d+)$/m.exec(text);
+  if (!m) throw new VolError('IO_FAILED', `cannot read the mount id of descriptor ${fd}`);
+  return Number(m[1]);
 }
 
 /** Opens the directory `name` below `dirFd` without following a symlink; throws the errno error (ELOOP for a symlink). */

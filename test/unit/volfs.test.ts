@@ -5,6 +5,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { mountIdFromFdinfo } from '../../src/local/volume-fs.ts';
 import { mountIdOfFd, RANGE_PROBE, RANGE_TRY_LOCK, RANGE_UNLOCK, rangeLock, unlinkAt } from '../../src/sys/volfs.ts';
 
 let dir: string;
@@ -45,9 +46,10 @@ describe('volfs addon', () => {
     assert.equal(existsSync(target), false);
   });
 
-  it('mountIdOfFd is the mnt_id of /proc/self/fdinfo', () => {
+  it('mountIdOfFd is the mnt_id of /proc/self/fdinfo, which older kernels fall back to', () => {
     const fdinfo = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8');
     assert.equal(mountIdOfFd(fd), Number(/^mnt_id:\s*(\d+)$/m.exec(fdinfo)![1]));
+    assert.equal(mountIdFromFdinfo(fd), mountIdOfFd(fd));
     const proc = openSync('/proc/self', 'r');
     try {
       assert.notEqual(mountIdOfFd(proc), mountIdOfFd(fd));
