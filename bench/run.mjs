@@ -395,7 +395,7 @@ function snapshotPodman(podman, pm) {
   const copy = `${pm.store.dir}.copy`;
   mustRun('cp', ['-a', pm.store.dir, copy], process.env);
   const shm = podman.lockType === 'shm' ? readFileSync(podman.shmPath) : undefined;
-  spawnSync('sync', [], { stdio: 'ignore' }); // flush the copy's writes before anything is timed
+  flushWrites(); // the copy's writes, before anything is timed
   return { copy, shm, ms: Number(process.hrtime.bigint() - t0) / 1e6 };
 }
 
@@ -413,7 +413,7 @@ function restorePodman(podman, pm, snap) {
       closeSync(fd);
     }
   }
-  spawnSync('sync', [], { stdio: 'ignore' });
+  flushWrites();
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 

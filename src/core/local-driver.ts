@@ -1,7 +1,7 @@
 import { exportTree, importTree } from '../local/archive.ts';
 import { isMountVolume, kernelLayers, mountSpec, mountVolumeFs, stackedError, unmountVolumeFs } from '../local/mount-command.ts';
 import { assertNothingMountedUnder } from '../local/mount-table.ts';
-import { checkVolumeDir, volumeLayout, type OpenVolumesDir } from '../local/volume-fs.ts';
+import { checkVolumeDir, volumeLayout, type OpenVolumesDir, type VolumeLayout } from '../local/volume-fs.ts';
 import { removeVolumeTree } from '../local/volume-teardown.ts';
 import { VolError } from './errors.ts';
 import { volumeEvent } from './new-event.ts';
@@ -45,15 +45,16 @@ export const localDriver: VolumeDriver = {
       checkVolumeDir(layout, shared.volumesDirFd());
       if (rec.status === 'ready' && !rt.store.transition(rec.name, 'ready', 'removing')) throw noVolumeWithName(rec.name);
       // Crash window: from here a killed process leaves a `removing` row that the next touch finishes.
-      await removeVolumeFiles(rt, rec, shared.volumesDirFd());
+      await removeVolumeFiles(rt, rec, layout, shared.volumesDirFd());
     } finally {
       own?.close();
     }
     rt.store.delete(rec.name, volumeEvent(rec, eventType));
   },
   settle: async (rt, rec) => {
-    assertNothingMountedUnder(volumeLayout(rt.config.volumesDir, rec).volDir, rec.name);
-    await removeVolumeFiles(rt, rec);
+    const layout = volumeLayout(rt.config.volumesDir, rec);
+    assertNothingMountedUnder(layout.volDir, rec.name);
+    await removeVolumeFiles(rt, rec, layout);
   },
   exportData: (rt, rec, out) => exportTree(archivableLayout(rt, rec), out),
   importData: (rt, rec, input) => {
@@ -86,10 +87,10 @@ async function mountLocal(rt: Runtime, rec: VolumeRecord): Promise<MountOutcome>
 /**
  * Deletes a volume's directory tree (never following links), then releases its quota. A crash
  * in between leaves the row, so a later call releases the quota (both steps are repeatable).
- * `held` is the volumes directory a bulk removal keeps open.
+ * `layout` is the one the caller checked; `held` is the volumes directory a bulk removal keeps open.
  */
-async function removeVolumeFiles(rt: Runtime, rec: VolumeRecord, held?: OpenVolumesDir): Promise<void> {
-  removeVolumeTree(volumeLayout(rt.config.volumesDir, rec), held);
+async function removeVolumeFiles(rt: Runtime, rec: VolumeRecord, layout: VolumeLayout, held?: OpenVolumesDir): Promise<void> {
+  removeVolumeTree(layout, held);
   // podman: a btrfs qgroup outlives its subvolume there unless destroyed; vol destroys it.
   if (rec.quota?.id !== undefined) await rt.quota.byName(rec.quota.backend)?.release(rec.mountpoint, { id: rec.quota.id });
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { FileLocker, lockByte, RANGE_FILE } from '../../src/lock/file-locker.ts';
 import { VolError } from '../../src/core/errors.ts';
+import { processStartTime } from '../../src/lock/lock-owner.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -16,10 +17,6 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const quick = { staleMs: 2000, waitMs: 150 };
 const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-const selfStart = () => {
-  const stat = readFileSync(`/proc/${process.pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!;
-};
 
 async function timesOut(p: Promise<unknown>): Promise<void> {
   await assert.rejects(p, (e: unknown) => e instanceof VolError && e.code === 'LOCK_TIMEOUT');
@@ -85,7 +82,7 @@ describe('file locker', () => {
   it('honours a lock link of an earlier vol: a live owner\'s is waited for, a dead owner\'s taken over', async () => {
     const locker = new FileLocker(dir, quick);
     mkdirSync(dir, { recursive: true });
-    symlinkSync(`${process.pid}:${selfStart()}:${boot}`, join(dir, 'live.lock'));
+    symlinkSync(`${process.pid}:${processStartTime(process.pid)}:${boot}`, join(dir, 'live.lock'));
     await timesOut(locker.withLock('live', () => undefined));
     symlinkSync(`999999999:1:${boot}`, join(dir, 'dead.lock'));
     assert.equal(await locker.withLock('dead', () => 'taken'), 'taken');
