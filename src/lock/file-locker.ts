@@ -5,6 +5,7 @@ import { VolError, errnoCode } from '../core/errors.ts';
 import type { Logger } from '../core/model.ts';
 import { RANGE_PROBE, RANGE_TRY_LOCK, RANGE_UNLOCK, rangeLock } from '../sys/volfs.ts';
 import { breakLock, ownerAlive, parseOwner, processStartTime, readOwner, readOwnerText, removeDeadLock, type LockOwner } from './lock-owner.ts';
+import { LockDirView } from './lock-dir-view.ts';
 import type { LockState, VolumeLocker } from './volume-lock.ts';
 
 /** Timing of file locks, in milliseconds. */
@@ -40,12 +41,16 @@ export class FileLocker implements VolumeLocker {
   private readonly held = new Map<number, number>();
   /** Descriptors of a lock file since replaced, kept open while a byte taken on them is held. */
   private readonly retired = new Set<number>();
+  /** Old locks and the lock file's inode, read once while the lock directory does not change. */
+  private readonly view: LockDirView;
 
   constructor(
     private readonly dir: string,
     private readonly timing: FileLockTiming = DEFAULT_LOCK_TIMING,
     private readonly log: Pick<Logger, 'info'> = noLog,
-  ) {}
+  ) {
+    this.view = new LockDirView(dir, RANGE_FILE);
+  }
 
   async withLock<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
     const release = await this.acquire(name);
@@ -116,7 +121,7 @@ export class FileLocker implements VolumeLocker {
       // Synchronous attempts: bulk commands lock thousands of volumes one after another, and
       // each asynchronous file call would be a thread-pool round trip. Only the waits are async.
       if (this.tryLock(name, byte)) {
-        if (lstatSync(oldLock, { throwIfNoEntry: false }) === undefined) return () => this.release(byte);
+        if (!(this.view.hasOldLock(name) ?? lstatSync(oldLock, { throwIfNoEntry: false }) !== undefined)) return () => this.release(byte);
         // An earlier vol's lock of this name: it excludes as before, and goes once its owner is dead.
         this.release(byte);
         if (this.takeOver(name, oldLock)) continue;
@@ -190,7 +195,7 @@ export class FileLocker implements VolumeLocker {
   }
 
   private fileIsCurrent(): boolean {
-    return statSync(join(this.dir, RANGE_FILE), { throwIfNoEntry: false })?.ino === this.fdIno;
+    return (this.view.lockFileIno() ?? statSync(join(this.dir, RANGE_FILE), { throwIfNoEntry: false })?.ino) === this.fdIno;
   }
 
   /** Breaks the lock of `name` when its owner is dead (or, naming none, it is older than the stale time). */

@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, sy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { FileLocker, lockByte, RANGE_FILE } from '../../src/lock/file-locker.ts';
 import { VolError } from '../../src/core/errors.ts';
 import { processStartTime } from '../../src/lock/lock-owner.ts';
@@ -87,6 +88,38 @@ describe('file locker', () => {
     symlinkSync(`999999999:1:${boot}`, join(dir, 'dead.lock'));
     assert.equal(await locker.withLock('dead', () => 'taken'), 'taken');
     assert.deepEqual(readdirSync(dir).sort(), ['live.lock', RANGE_FILE]);
+  });
+
+  it('a lock file replaced after the lock directory was read (and trusted) is still noticed', async () => {
+    const locks = join(dir, 'locks');
+    const a = new FileLocker(locks, quick);
+    await a.withLock('x', () => undefined);
+    await sleep(120);
+    await a.withLock('x', () => undefined);
+    await sleep(120);
+    await a.withLock('x', () => undefined);
+    rmSync(locks, { recursive: true });
+    const b = new FileLocker(locks, quick);
+    await b.withLock('x', async () => {
+      await timesOut(a.withLock('x', () => undefined));
+    });
+  });
+
+  it('an earlier vol\'s lock link made after the lock directory was read is honoured, however soon or late', async () => {
+    const locker = new FileLocker(dir, quick);
+    await locker.withLock('first', () => undefined);
+    await sleep(120);
+    // The directory is read now and trusted: it has not changed for longer than a clock tick.
+    await locker.withLock('first', () => undefined);
+    symlinkSync(`${process.pid}:${processStartTime(process.pid)}:${boot}`, join(dir, 'soon.lock'));
+    await timesOut(locker.withLock('soon', () => undefined));
+    await sleep(120);
+    await locker.withLock('first', () => undefined);
+    symlinkSync(`${process.pid}:${processStartTime(process.pid)}:${boot}`, join(dir, 'late.lock'));
+    await timesOut(locker.withLock('late', () => undefined));
+    await sleep(120);
+    await timesOut(locker.withLock('late', () => undefined));
+    await timesOut(locker.withLock('soon', () => undefined));
   });
 
   it('spreads names over 52-bit bytes', () => {
