@@ -3,10 +3,12 @@ import { join } from 'node:path';
 import type { LockState } from '../lock/volume-lock.ts';
 import { isMountVolume, kernelLayers } from '../local/mount-command.ts';
 import { readMountTable, type MountInfo } from '../local/mount-table.ts';
+import { TRASH } from '../local/volume-trash.ts';
 import type { CheckFinding } from './check-model.ts';
 import { scanQuota } from './check-quota.ts';
 import { errnoCode } from './errors.ts';
 import { isLive } from './holders.ts';
+import { removalUnderWay } from './recover.ts';
 import type { VolumeHolder, VolumeRecord } from './model.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -52,7 +54,8 @@ export async function scanAll(rt: Runtime, onProgress?: (phase: string, done: nu
   for (let after: string | undefined; ; ) {
     const page = rt.store.list({ includeTransient: true, after, limit: SCAN_PAGE });
     for (const rec of page) {
-      if (!busy.has(rec.name)) out.push(...scanVolume(rt, rec, holders.get(rec.name) ?? [], table));
+      // A row a running bulk removal is about to delete is being worked on too.
+      if (!busy.has(rec.name) && !removalUnderWay(rec)) out.push(...scanVolume(rt, rec, holders.get(rec.name) ?? [], table));
       if (rec.quota?.id !== undefined) withQuota.push(rec);
       onProgress?.('volumes', ++scanned, Math.max(all.length, scanned));
     }
@@ -61,7 +64,8 @@ export async function scanAll(rt: Runtime, onProgress?: (phase: string, done: nu
   }
   const lostFound = lostFoundDir(rt);
   for (const e of entries) {
-    if (e === LOST_FOUND || names.has(e) || busy.has(e)) continue;
+    // The trash holds volumes already off the books; the next bulk removal deletes what is left there.
+    if (e === LOST_FOUND || e === TRASH || names.has(e) || busy.has(e)) continue;
     const path = join(rt.config.volumesDir, e);
     out.push({ kind: 'orphan-dir', volume: e, path, detail: 'no volume records this directory', repair: `move it to ${lostFound}/ with a note (nothing is deleted)` });
   }

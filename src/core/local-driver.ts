@@ -1,7 +1,7 @@
 import { exportTree, importTree } from '../local/archive.ts';
 import { isMountVolume, kernelLayers, mountSpec, mountVolumeFs, stackedError, unmountVolumeFs } from '../local/mount-command.ts';
 import { assertNothingMountedUnder } from '../local/mount-table.ts';
-import { checkVolumeDir, volumeLayout, type OpenVolumesDir, type VolumeLayout } from '../local/volume-fs.ts';
+import { closeQuietly, openVolumeDirIn, volumeLayout, type OpenVolumesDir, type VolumeLayout } from '../local/volume-fs.ts';
 import { removeVolumeTree } from '../local/volume-teardown.ts';
 import { VolError } from './errors.ts';
 import { volumeEvent } from './new-event.ts';
@@ -39,17 +39,28 @@ export const localDriver: VolumeDriver = {
     rec.mountCount = 0;
     const own = batch ? undefined : new RemovalBatch(rt.config.volumesDir);
     const shared = batch ?? own!;
+    let volFd: number | undefined;
+    let markedBy: string | undefined;
     try {
-      // Checked before the row changes or anything is deleted, so a refusal changes nothing.
+      // Checked before the row changes or anything is deleted, so a refusal changes nothing; the
+      // directory stays open for the trash to look into `_data` (deleting goes by name, as always).
       shared.assertNothingMountedUnder(layout.volDir, rec.name);
-      checkVolumeDir(layout, shared.volumesDirFd());
-      if (rec.status === 'ready' && !rt.store.transition(rec.name, 'ready', 'removing')) throw noVolumeWithName(rec.name);
+      volFd = openVolumeDirIn(shared.volumesDirFd(), layout);
+      // A bulk removal marks the row as its own and deletes it after the lock (a killed one's is finished by the next touch).
+      const by = rec.status === 'ready' ? shared.removerId() : undefined;
+      if (rec.status === 'ready' && !rt.store.transition(rec.name, 'ready', 'removing', undefined, by)) throw noVolumeWithName(rec.name);
+      markedBy = by;
       // Crash window: from here a killed process leaves a `removing` row that the next touch finishes.
-      await removeVolumeFiles(rt, rec, layout, shared.volumesDirFd());
+      // A size-limited volume is removed in place: its quota is released once its files are gone.
+      const trash = rec.quota === undefined ? shared.trash() : undefined;
+      if (volFd === undefined || !trash?.moveAway(volFd, layout)) await removeVolumeFiles(rt, rec, layout, shared.volumesDirFd());
     } finally {
+      closeQuietly(volFd);
       own?.close();
     }
-    rt.store.delete(rec.name, volumeEvent(rec, eventType));
+    const event = volumeEvent(rec, eventType);
+    if (markedBy !== undefined) shared.finishLater(rec, event);
+    else rt.store.delete(rec.name, event);
   },
   settle: async (rt, rec) => {
     const layout = volumeLayout(rt.config.volumesDir, rec);

@@ -42,6 +42,8 @@ export interface VolumeRecord extends VolumeSettings {
   quota?: VolumeQuotaRef;
   /** Live holders, when the caller loaded them (inspect shows them). */
   holders?: VolumeHolder[];
+  /** For a `removing` row a bulk removal finishes after the volume's lock: that removal's owner record (`PID:START:BOOT`). */
+  removingBy?: string;
 }
 
 /** Someone who mounted a volume with `--holder`; while live, the volume is in use. */

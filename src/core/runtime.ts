@@ -2,11 +2,12 @@ import type { Readable, Writable } from 'node:stream';
 import type { VolConfig } from '../config/config.ts';
 import type { MountInfo } from '../local/mount-table.ts';
 import type { OpenVolumesDir } from '../local/volume-fs.ts';
+import type { VolumeTrash } from '../local/volume-trash.ts';
 import type { VolumeLocker } from '../lock/volume-lock.ts';
 import type { VolumePluginClient } from '../plugin/client.ts';
 import type { QuotaBackend } from '../quota/backend.ts';
 import type { VolumeStore } from '../state/store.ts';
-import type { Logger, VolumeCreateOptions, VolumeHolder, VolumeRecord } from './model.ts';
+import type { Logger, VolumeCreateOptions, VolumeEvent, VolumeHolder, VolumeRecord } from './model.ts';
 
 // Types only: core/open-runtime.ts builds the parts, so that every module can name the runtime
 // and its parts (the drivers among them) without importing what builds them.
@@ -78,6 +79,12 @@ export interface VolumeRemovalBatch {
   volumesDirFd(): OpenVolumesDir;
   /** Throws when a file system is mounted inside `volDir` (the mount table read once). */
   assertNothingMountedUnder(volDir: string, volume: string): void;
+  /** Where emptied volume directories go to be deleted outside their locks; undefined: removed in place. */
+  trash(): VolumeTrash | undefined;
+  /** For a bulk removal, the id it marks `removing` rows with, so it can delete them after their locks; undefined: each row is deleted under its lock. */
+  removerId(): string | undefined;
+  /** Deletes, soon, the row of `rec`, marked `removing` with `removerId()`, whose files are gone. */
+  finishLater(rec: VolumeRecord, event: VolumeEvent): void;
 }
 
 /** What mounting a volume did, for the count and the event. */

@@ -1,9 +1,9 @@
 import { isLive } from './holders.ts';
 import type { VolumeRmReport } from './model.ts';
 import type { OnProgress } from './progress.ts';
-import { RemovalBatch } from './removal-batch.ts';
+import { RemovalBatch, TRASH_FROM } from './removal-batch.ts';
 import type { Runtime } from './runtime.ts';
-import { removeOne } from './volume-remove.ts';
+import { finishBatch, removeOne } from './volume-remove.ts';
 import { listVolumes } from './volume-list.ts';
 
 /** The volumes prune would remove now: ready, matching every filter, and without live holders. */
@@ -20,13 +20,15 @@ export function pruneCandidates(rt: Runtime, filterArgs: readonly string[]): str
  */
 export async function pruneVolumes(rt: Runtime, names: readonly string[], onProgress?: OnProgress): Promise<VolumeRmReport[]> {
   const reports: VolumeRmReport[] = [];
-  const batch = new RemovalBatch(rt.config.volumesDir);
+  const batch = new RemovalBatch(rt.config.volumesDir, names.length >= TRASH_FROM ? rt.store : undefined);
   try {
     for (const [i, name] of names.entries()) {
       const report = await removeOne(rt, name, { quietIfGone: true, inUse: 'skip', eventType: 'prune', batch });
       if (report) reports.push(report);
       onProgress?.({ done: i + 1, total: names.length });
+      await batch.pace();
     }
+    await finishBatch(rt, batch, reports);
   } finally {
     batch.close();
   }

@@ -3,8 +3,8 @@ import { isVolError } from './errors.ts';
 import { dropStaleHolders, inUseError } from './holders.ts';
 import type { VolumeRmOptions, VolumeRmReport } from './model.ts';
 import { noVolumeWithName, resolveVolumeName } from './lookup.ts';
-import { settleTransient } from './recover.ts';
-import { RemovalBatch } from './removal-batch.ts';
+import { removalUnderWay, settleTransient } from './recover.ts';
+import { RemovalBatch, TRASH_FROM } from './removal-batch.ts';
 import type { Runtime } from './runtime.ts';
 import type { OnProgress } from './progress.ts';
 
@@ -19,18 +19,37 @@ export async function removeVolumes(rt: Runtime, opts: VolumeRmOptions, onProgre
   const reports: VolumeRmReport[] = [];
   // --all lists once; each is re-read under its lock and skipped if it went away meanwhile.
   const targets = opts.all ? rt.store.listNames() : opts.names;
-  const batch = new RemovalBatch(rt.config.volumesDir);
+  const batch = new RemovalBatch(rt.config.volumesDir, targets.length >= TRASH_FROM ? rt.store : undefined);
   try {
     for (const [i, typed] of targets.entries()) {
       onProgress?.({ done: i, total: targets.length });
       const report = await removeTarget(rt, opts, typed, batch);
       if (report) reports.push(report);
+      await batch.pace();
     }
+    await finishBatch(rt, batch, reports);
   } finally {
     batch.close();
   }
   onProgress?.({ done: targets.length, total: targets.length });
   return reports;
+}
+
+/**
+ * Waits for the batch's trash to be deleted; a volume whose directory could not be deleted from it
+ * is reported as failed (it is off the books, its files are not), and what an earlier removal left
+ * there and could not be deleted is logged.
+ */
+export async function finishBatch(rt: Runtime, batch: RemovalBatch, reports: VolumeRmReport[]): Promise<void> {
+  for (const failure of await batch.finish()) {
+    if (failure.leftover) {
+      rt.log.warn(failure.error.message, { volume: failure.volume });
+      continue;
+    }
+    const at = reports.findIndex((r) => r.name === failure.volume && !r.error);
+    if (at >= 0) reports[at] = { name: failure.volume, error: failure.error };
+    else reports.push({ name: failure.volume, error: failure.error });
+  }
 }
 
 /** Removes the volume the user typed as `typed` (a name or, without --all, a unique prefix). */
@@ -62,9 +81,10 @@ export async function removeOne(rt: Runtime, name: string, opts: RemoveOneOption
   try {
     return await rt.locker.withLock(name, async () => {
       const rec = rt.store.get(name);
-      // Gone meanwhile, or a create a killed process left half-done: nothing the user could see.
-      if (!rec || rec.status === 'creating') {
-        if (rec) await settleTransient(rt, rec);
+      // Gone meanwhile (or being deleted by a running bulk removal), or a create a killed process
+      // left half-done: nothing the user could see.
+      if (!rec || rec.status === 'creating' || removalUnderWay(rec)) {
+        if (rec && !removalUnderWay(rec)) await settleTransient(rt, rec);
         if (opts.quietIfGone) return undefined;
         throw noVolumeWithName(name);
       }

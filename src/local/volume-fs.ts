@@ -173,17 +173,6 @@ export function openVolumeDirIn(top: number | OpenVolumesDir, layout: VolumeLayo
   return volFd;
 }
 
-/** Throws (changing nothing) when the volume directory is a symlink, not a directory, or another mount; `top` is the volumes directory held open. */
-export function checkVolumeDir(layout: VolumeLayout, top?: OpenVolumesDir): void {
-  if (!top) {
-    const opened = openVolume(layout, false);
-    if (opened) closeSync(opened.volFd);
-    return;
-  }
-  const volFd = openVolumeDirIn(top, layout);
-  if (volFd !== undefined) closeSync(volFd);
-}
-
 /** Makes `<volumes dir>/<name>` (0700); fails when it exists, so nothing is ever adopted. */
 export function makeVolumeDir(layout: VolumeLayout): void {
   const top = openVolumesDir(layout.volumesDir, layout.name);

@@ -60,8 +60,8 @@ function removeContents(dirFd: number, mnt: number, shown: string, volume: strin
   }
 }
 
-/** Removes `name` below `dirFd` whatever it is now (file, link, directory tree), never following it. */
-function removeEntry(dirFd: number, name: string, mnt: number, shown: string, volume: string, isDir = true): void {
+/** Removes `name` below `dirFd` whatever it is now (file, link, directory tree), never following it nor crossing out of mount `mnt`. */
+export function removeEntry(dirFd: number, name: string, mnt: number, shown: string, volume: string, isDir = true): void {
   for (let tries = 0; tries < MAX_TRIES; tries++) {
     if (!isDir) {
       try {

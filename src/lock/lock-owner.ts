@@ -60,6 +60,23 @@ export function parseOwner(text: string | undefined): LockOwner | undefined {
   }
 }
 
+/** This process as an owner record, `PID:START:BOOT` (the text of an earlier vol's lock link): how a bulk removal names itself in the rows and the trash it works on. */
+export function selfOwnerText(): string {
+  return `${process.pid}:${processStartTime(process.pid) ?? 0}:${bootId()}`;
+}
+
+/** True while the process that the owner record `text` names runs; false for one gone, or a text that is no owner record. */
+export function ownerTextAlive(text: string): boolean {
+  const owner = parseOwner(text);
+  return owner !== undefined && ownerAlive(owner);
+}
+
+/** True when `text` is an owner record whose process is gone (so what it left may be finished). */
+export function ownerTextDead(text: string): boolean {
+  const owner = parseOwner(text);
+  return owner !== undefined && !ownerAlive(owner);
+}
+
 function linkFields(text: string): Partial<LockOwner> | undefined {
   const f = text.split(':');
   return f.length === 3 && /^\d+$/.test(f[0]!) ? { pid: Number(f[0]), start: f[1], boot: f[2] } : undefined;

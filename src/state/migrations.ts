@@ -111,4 +111,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE volumes ADD COLUMN created_ns INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    // The bulk removal (`PID:START:BOOT`) that marked a row `removing` and deletes it after the
+    // volume's lock: while that process lives, the row is its to finish, not one a killed process left.
+    name: 'removing-by',
+    sql: `
+      ALTER TABLE volumes ADD COLUMN removing_by TEXT;
+    `,
+  },
 ];

@@ -20,10 +20,11 @@ export interface VolumeRow {
   quota_backend: string | null;
   quota_id: string | null;
   plugin_mountpoint: string | null;
+  removing_by: string | null;
 }
 
 /** The columns of a `volumes` row, in the order `rowFromValues` reads them. */
-export const VOLUME_COLUMNS = 'name, driver, mountpoint, created_at, created_ns, status, labels, options, uid, gid, size, inodes, no_quota, plugin_timeout, mount_count, quota_backend, quota_id, plugin_mountpoint';
+export const VOLUME_COLUMNS = 'name, driver, mountpoint, created_at, created_ns, status, labels, options, uid, gid, size, inodes, no_quota, plugin_timeout, mount_count, quota_backend, quota_id, plugin_mountpoint, removing_by';
 
 /**
  * A row read in SQLite's raw mode (an array in `VOLUME_COLUMNS` order): for listings, since
@@ -49,6 +50,7 @@ export function rowFromValues(a: readonly unknown[]): VolumeRow {
     quota_backend: a[15] as string | null,
     quota_id: a[16] as string | null,
     plugin_mountpoint: a[17] as string | null,
+    removing_by: a[18] as string | null,
   };
 }
 
@@ -76,6 +78,7 @@ export function rowToRecord(row: VolumeRow): VolumeRecord {
     const mount = mountOf(rec.options);
     if (mount) rec.mount = mount;
   }
+  if (row.removing_by) rec.removingBy = row.removing_by;
   if (row.quota_backend !== null) rec.quota = row.quota_id === null ? { backend: row.quota_backend } : { backend: row.quota_backend, id: row.quota_id };
   return rec;
 }

@@ -6,7 +6,7 @@ import { VolError, errnoCode } from '../core/errors.ts';
 import type { VolumeEvent, VolumeHolder, VolumeRecord, VolumeStatus } from '../core/model.ts';
 import { EventLog } from './event-log.ts';
 import { InspectText } from './inspect-text.ts';
-import type { EventQuery, InspectTextPage, VolumeBrief, VolumeListQuery, VolumeStore } from './store.ts';
+import type { EventQuery, InspectTextPage, RemovedRow, VolumeBrief, VolumeListQuery, VolumeStore } from './store.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { SqliteSnapshotStore, type SnapshotStore } from './snapshot-store.ts';
 import { rowFromValues, rowToHolder, rowToRecord, VOLUME_COLUMNS, type HolderRow, type VolumeRow } from './rows.ts';
@@ -222,17 +222,25 @@ class SqliteVolumeStore implements VolumeStore {
     return row && rowToRecord(row);
   }
 
-  transition(name: string, from: VolumeStatus, to: VolumeStatus, event?: VolumeEvent): boolean {
+  transition(name: string, from: VolumeStatus, to: VolumeStatus, event?: VolumeEvent, by?: string): boolean {
     // The event is written only when the row really moved.
     return this.write(() => {
-      const moved = this.stmts.transition.run(to, name, from).changes === 1;
+      const moved = this.stmts.transition.run(to, by ?? null, name, from).changes === 1;
       if (moved && event) this.log.append(event);
       return moved;
     }, undefined);
   }
 
   delete(name: string, event?: VolumeEvent): void {
-    this.write(() => this.stmts.delete.run(name), event);
+    this.write(() => {
+      if (this.stmts.delete.run(name).changes === 1 && event) this.log.append(event);
+    }, undefined);
+  }
+
+  deleteRemoved(rows: readonly RemovedRow[]): void {
+    this.write(() => {
+      for (const r of rows) if (this.stmts.deleteRemoved.run(r.name, r.by).changes === 1) this.log.append(r.event);
+    }, undefined);
   }
 
   list(query: VolumeListQuery = {}): VolumeRecord[] {
@@ -343,8 +351,9 @@ function prepare(db: Database.Database) {
     allHolders: db.prepare('SELECT * FROM volume_holders ORDER BY volume, created_at, holder'),
     insertLabel: db.prepare('INSERT INTO volume_labels (volume, key, value) VALUES (?, ?, ?)'),
     get: db.prepare('SELECT * FROM volumes WHERE name = ?'),
-    transition: db.prepare('UPDATE volumes SET status = ? WHERE name = ? AND status = ?'),
+    transition: db.prepare('UPDATE volumes SET status = ?, removing_by = ? WHERE name = ? AND status = ?'),
     delete: db.prepare('DELETE FROM volumes WHERE name = ?'),
+    deleteRemoved: db.prepare("DELETE FROM volumes WHERE name = ? AND status = 'removing' AND removing_by = ?"),
     names: db.prepare('SELECT name FROM volumes ORDER BY name'),
     readyNames: db.prepare("SELECT name FROM volumes WHERE status = 'ready' ORDER BY name"),
     // A range on the primary key, then an exact (case-sensitive, unlike LIKE) prefix comparison.

@@ -80,10 +80,16 @@ export interface VolumeStore {
   setQuotaId(name: string, id: string): void;
   /** The row for exactly `name`, in any status. */
   get(name: string): VolumeRecord | undefined;
-  /** Moves `name` from status `from` to `to`; false when the row was not in `from`. */
-  transition(name: string, from: VolumeStatus, to: VolumeStatus, event?: VolumeEvent): boolean;
-  /** Deletes the row (and its labels). */
+  /** Moves `name` from status `from` to `to` (`by`: to `removing` for that bulk removal); false when the row was not in `from`. */
+  transition(name: string, from: VolumeStatus, to: VolumeStatus, event?: VolumeEvent, by?: string): boolean;
+  /** Deletes the row (and its labels); the event is recorded only when there was a row to delete. */
   delete(name: string, event?: VolumeEvent): void;
+  /**
+   * In one transaction, deletes each row that is still `removing` for bulk removal `by` (not one
+   * settled by another command, nor a volume of that name made since), recording its event only
+   * when its row went: a bulk removal finishes its volumes so, after their locks.
+   */
+  deleteRemoved(rows: readonly RemovedRow[]): void;
   /** Records an event that changes no volume row (export, import). */
   appendEvent(event: VolumeEvent): void;
   /** Events matching `q`, oldest first, streamed row by row. */
@@ -116,4 +122,11 @@ export interface VolumeStore {
   /** Sets the stored mountpoint of a local volume (check --repair rewrites a disagreeing one to the derived path). */
   setMountpoint(name: string, mountpoint: string, event?: VolumeEvent): void;
   close(): void;
+}
+
+/** A volume whose files a bulk removal has deleted (or moved to its trash), for `deleteRemoved`. */
+export interface RemovedRow {
+  name: string;
+  by: string;
+  event: VolumeEvent;
 }

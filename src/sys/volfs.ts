@@ -9,6 +9,9 @@ interface VolFs {
   rangeLock(fd: number, start: number, op: number): boolean;
   unlinkAt(dirFd: number, name: string, isDir: boolean): void;
   mountId(fd: number): number;
+  renameAt(oldDirFd: number, oldName: string, newDirFd: number, newName: string): void;
+  emptyDirAt(dirFd: number, name: string, mnt: number): string | null;
+  removeEmptyVolumes(dirFds: number[], names: string[], mnt: number): Promise<(string | null)[]>;
 }
 
 /** The operations of `rangeLock`. */
@@ -49,4 +52,29 @@ export function unlinkAt(dirFd: number, name: string, isDir: boolean): void {
 /** The id of the mount that holds what `fd` is open on (statx(2) STATX_MNT_ID), as /proc/self/fdinfo's `mnt_id`. */
 export function mountIdOfFd(fd: number): number {
   return load().mountId(fd);
+}
+
+/** renameat2(2) with RENAME_NOREPLACE (plain renameat(2) where the file system lacks it): moves `oldName` below `oldDirFd` to `newName` below `newDirFd`, never following either. */
+export function renameAt(oldDirFd: number, oldName: string, newDirFd: number, newName: string): void {
+  load().renameAt(oldDirFd, oldName, newDirFd, newName);
+}
+
+/**
+ * Undefined when `name` below `dirFd` is a directory (not a symlink) on mount `mnt` with nothing in
+ * it; otherwise the errno code that says why not: ENOTEMPTY, EXDEV (another mount), ELOOP or
+ * ENOTDIR (not a directory), ENOENT (gone), ENOSYS (statx(2) has no mount ids on this kernel).
+ */
+export function emptyDirAt(dirFd: number, name: string, mnt: number): string | undefined {
+  return load().emptyDirAt(dirFd, name, mnt) ?? undefined;
+}
+
+/**
+ * Deletes each directory `names[i]` below `dirFds[i]` and its `_data` with rmdir(2), in one job on
+ * libuv's thread pool, when both are empty directories on mount `mnt`. Resolves to one value per
+ * volume: undefined once they are gone (or were already), else the errno code of the step that
+ * failed (as `emptyDirAt` names them; EBUSY for a mount point), having deleted nothing that was not
+ * empty. The descriptors must stay open until it settles.
+ */
+export async function removeEmptyVolumes(dirFds: number[], names: string[], mnt: number): Promise<(string | undefined)[]> {
+  return (await load().removeEmptyVolumes(dirFds, names, mnt)).map((code) => code ?? undefined);
 }

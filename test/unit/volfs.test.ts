@@ -1,12 +1,14 @@
-// vol's own addon: unlinkat(2) never follows the name it removes, statx's mount id is the one
-// /proc/self/fdinfo reports, and errors carry the errno's code as Node's fs errors do.
+// vol's own addon: unlinkat(2) and renameat2(2) never follow the names they act on, statx's mount
+// id is the one /proc/self/fdinfo reports, the trash's checks and deletions delete nothing that is
+// not an empty directory on the expected mount, and errors carry the errno's code as Node's fs does.
 import assert from 'node:assert/strict';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { mountIdFromFdinfo } from '../../src/local/volume-fs.ts';
-import { mountIdOfFd, RANGE_PROBE, RANGE_TRY_LOCK, RANGE_UNLOCK, rangeLock, unlinkAt } from '../../src/sys/volfs.ts';
+import { emptyDirAt, mountIdOfFd, RANGE_PROBE, RANGE_TRY_LOCK, RANGE_UNLOCK, rangeLock, removeEmptyVolumes, renameAt, unlinkAt } from '../../src/sys/volfs.ts';
 
 let dir: string;
 let fd: number;
@@ -76,5 +78,82 @@ describe('volfs addon', () => {
       closeSync(b);
     }
     assert.equal(code(() => rangeLock(a, 0, RANGE_TRY_LOCK)), 'EBADF');
+  });
+
+  it('renameAt moves a name without following it and never replaces what is at the new name', () => {
+    mkdirSync(join(dir, 'a', 'inner'), { recursive: true });
+    mkdirSync(join(dir, 'empty'));
+    mkdirSync(join(dir, 'to'));
+    assert.equal(code(() => renameAt(fd, 'a', fd, 'empty')), 'EEXIST', 'an empty directory at the new name is not replaced');
+    assert.ok(existsSync(join(dir, 'empty')));
+    const to = openSync(join(dir, 'to'), 'r');
+    try {
+      renameAt(fd, 'a', to, 'moved');
+      assert.ok(existsSync(join(dir, 'to', 'moved', 'inner')));
+      mkdirSync(join(dir, 'target'));
+      writeFileSync(join(dir, 'target', 'keep'), 'canary');
+      symlinkSync(join(dir, 'target'), join(dir, 'link'));
+      renameAt(fd, 'link', to, 'link');
+      assert.deepEqual(readdirSync(join(dir, 'target')), ['keep'], 'the link moved, not its target');
+      assert.equal(code(() => renameAt(fd, 'missing', to, 'x')), 'ENOENT');
+    } finally {
+      closeSync(to);
+    }
+  });
+
+  it('emptyDirAt tells an empty directory on the given mount from everything else', () => {
+    const mnt = mountIdOfFd(fd);
+    mkdirSync(join(dir, 'empty'));
+    mkdirSync(join(dir, 'full'));
+    for (let i = 0; i < 200; i++) writeFileSync(join(dir, 'full', `f${i}`), '');
+    mkdirSync(join(dir, 'one'));
+    writeFileSync(join(dir, 'one', 'z'), '');
+    writeFileSync(join(dir, 'file'), '');
+    symlinkSync(join(dir, 'empty'), join(dir, 'link'));
+    assert.equal(emptyDirAt(fd, 'empty', mnt), undefined);
+    assert.equal(emptyDirAt(fd, 'full', mnt), 'ENOTEMPTY');
+    assert.equal(emptyDirAt(fd, 'one', mnt), 'ENOTEMPTY');
+    assert.equal(emptyDirAt(fd, 'file', mnt), 'ENOTDIR');
+    assert.equal(emptyDirAt(fd, 'link', mnt), 'ENOTDIR', 'a link is not opened (O_NOFOLLOW with O_DIRECTORY says ENOTDIR)');
+    assert.equal(emptyDirAt(fd, 'missing', mnt), 'ENOENT');
+    assert.equal(emptyDirAt(fd, 'empty', mnt + 1), 'EXDEV');
+  });
+
+  it('removeEmptyVolumes deletes empty <name>/_data pairs on the thread pool, and nothing that is not empty or is a link', async () => {
+    const mnt = mountIdOfFd(fd);
+    mkdirSync(join(dir, 'v1', '_data'), { recursive: true });
+    mkdirSync(join(dir, 'v2'));
+    mkdirSync(join(dir, 'full', '_data'), { recursive: true });
+    writeFileSync(join(dir, 'full', '_data', 'keep'), 'data');
+    mkdirSync(join(dir, 'extra', '_data'), { recursive: true });
+    writeFileSync(join(dir, 'extra', 'keep'), 'data');
+    mkdirSync(join(dir, 'target', '_data'), { recursive: true });
+    symlinkSync(join(dir, 'target'), join(dir, 'link'));
+    const names = ['v1', 'v2', 'gone', 'full', 'extra', 'link'];
+    const codes = await removeEmptyVolumes(names.map(() => fd), names, mnt);
+    assert.deepEqual(codes, [undefined, undefined, undefined, 'ENOTEMPTY', 'ENOTEMPTY', 'ENOTDIR']);
+    assert.deepEqual(readdirSync(dir).sort(), ['extra', 'full', 'link', 'target']);
+    assert.equal(readFileSync(join(dir, 'full', '_data', 'keep'), 'utf8'), 'data');
+    assert.deepEqual(readdirSync(join(dir, 'extra')), ['keep'], 'the empty _data went; the directory with a file in it stays');
+    assert.ok(existsSync(join(dir, 'target', '_data')), 'a link is never followed');
+    assert.deepEqual(await removeEmptyVolumes([fd], ['target'], mnt + 1), ['EXDEV']);
+    assert.deepEqual(await removeEmptyVolumes([], [], mnt), []);
+    await assert.rejects(removeEmptyVolumes([fd], [], mnt), /removeEmptyVolumes/);
+    assert.ok(existsSync(join(dir, 'target', '_data')));
+  });
+
+  it('removeEmptyVolumes never deletes through a mount on _data', { skip: process.getuid?.() !== 0 && process.env.CI !== 'true' ? 'needs root to mount a tmpfs' : false }, async () => {
+    assert.equal(process.getuid?.(), 0, 'needs root to mount a tmpfs');
+    const mnt = mountIdOfFd(fd);
+    mkdirSync(join(dir, 'v', '_data'), { recursive: true });
+    const data = join(dir, 'v', '_data');
+    assert.equal(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', data]).status, 0);
+    try {
+      assert.equal(emptyDirAt(fd, 'v/_data', mnt), 'EXDEV', 'the root of a mount is another mount');
+      assert.deepEqual(await removeEmptyVolumes([fd], ['v'], mnt), ['EBUSY']);
+      assert.ok(existsSync(data));
+    } finally {
+      spawnSync('umount', ['-l', data]);
+    }
   });
 });
