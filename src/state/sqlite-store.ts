@@ -239,7 +239,7 @@ class SqliteVolumeStore implements VolumeStore {
 
   deleteRemoved(rows: readonly RemovedRow[]): void {
     this.write(() => {
-      for (const r of rows) if (this.stmts.deleteRemoved.run(r.name, r.by).changes === 1) this.log.append(r.event);
+      this.log.appendAll(rows.filter((r) => this.stmts.deleteRemoved.run(r.name, r.by).changes === 1).map((r) => r.event));
     }, undefined);
   }
 

@@ -42,3 +42,20 @@ test('deleteRemoved deletes only rows still removing for that removal, with one 
     store.close();
   }
 });
+
+test('the events of a batch are trimmed once to the newest events_max, as single appends are', () => {
+  const store = openSqliteStore(join(dir, 'trim.db'), { eventsMax: 5 });
+  try {
+    const recs = Array.from({ length: 8 }, (_, i) => record(`v${i}`, 1000));
+    for (const rec of recs) {
+      store.insertCreating(rec);
+      store.transition(rec.name, 'creating', 'removing', undefined, 'me');
+    }
+    store.deleteRemoved(recs.map((rec) => ({ name: rec.name, by: 'me', event: volumeEvent(rec, 'remove') })));
+    assert.deepEqual([...store.events({})].map((e) => e.volume), ['v3', 'v4', 'v5', 'v6', 'v7']);
+    store.appendEvent(volumeEvent(recs[0]!, 'export'));
+    assert.deepEqual([...store.events({})].map((e) => e.volume), ['v4', 'v5', 'v6', 'v7', 'v0']);
+  } finally {
+    store.close();
+  }
+});
