@@ -16,8 +16,12 @@ export const TRASH = 'being+removed';
 const JOB_SIZE = 16;
 /** Jobs on the thread pool at once: as many as its threads, so the disk and the pool stay busy and memory stays bounded. */
 const IN_FLIGHT = 4;
-/** Directories the entries are spread over: renames into one directory wait on the rmdirs in it. */
-const BUCKETS = 16;
+/**
+ * Directories the entries are spread over, JOB_SIZE consecutive ones in each, so that one job
+ * deletes from one directory while the renames go on into another (a rename into a directory
+ * waits for an rmdir in it): the pool works on the last IN_FLIGHT buckets, far fewer than these.
+ */
+const BUCKETS = 64;
 
 /** A trash directory that could not be deleted. */
 export interface TrashFailure {
@@ -73,7 +77,7 @@ export class VolumeTrash {
    */
   moveAway(volFd: number, layout: VolumeLayout): boolean {
     if (emptyDirAt(volFd, '_data', this.top.mnt) !== undefined || !this.open()) return false;
-    const bucket = this.seq % BUCKETS;
+    const bucket = Math.floor(this.seq / JOB_SIZE) % BUCKETS;
     const entry = `${layout.name}+${++this.seq}`;
     try {
       renameAt(this.top.fd, layout.name, this.bucketFd(bucket), entry);
