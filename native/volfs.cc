@@ -186,7 +186,7 @@ static napi_value errno_value(napi_env env, int e) {
 
 // emptyDirAt(dirFd, name, mnt): null when `name` below `dirFd` is a directory (not a symlink) on
 // mount `mnt` with nothing in it; otherwise the errno's code that says why not (ENOTEMPTY when it
-// has entries, EXDEV when it is another mount, ELOOP for a symlink, ENOENT when it is gone).
+// has entries, EXDEV when it is another mount, ENOTDIR for a symlink or a file, ENOENT when it is gone).
 static napi_value empty_dir_at(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   if (!args(env, info, 3, argv)) return NULL;

@@ -83,8 +83,9 @@ export async function removeOne(rt: Runtime, name: string, opts: RemoveOneOption
       const rec = rt.store.get(name);
       // Gone meanwhile (or being deleted by a running bulk removal), or a create a killed process
       // left half-done: nothing the user could see.
-      if (!rec || rec.status === 'creating' || removalUnderWay(rec)) {
-        if (rec && !removalUnderWay(rec)) await settleTransient(rt, rec);
+      const underWay = rec !== undefined && removalUnderWay(rec);
+      if (!rec || rec.status === 'creating' || underWay) {
+        if (rec && !underWay) await settleTransient(rt, rec);
         if (opts.quietIfGone) return undefined;
         throw noVolumeWithName(name);
       }

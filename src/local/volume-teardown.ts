@@ -44,7 +44,7 @@ export function removeVolumeTree(layout: VolumeLayout, held?: OpenVolumesDir): v
 }
 
 /** True when `name` below `dirFd` was an empty directory and is gone now (or was gone already); false on any other failure. */
-function rmdirIfEmpty(dirFd: number, name: string): boolean {
+export function rmdirIfEmpty(dirFd: number, name: string): boolean {
   try {
     unlinkAt(dirFd, name, true);
     return true;

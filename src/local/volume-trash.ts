@@ -1,9 +1,9 @@
 import { closeSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { VolError, errnoCode } from '../core/errors.ts';
-import { emptyDirAt, removeEmptyVolumes, renameAt, unlinkAt } from '../sys/volfs.ts';
+import { emptyDirAt, removeEmptyVolumes, renameAt } from '../sys/volfs.ts';
 import { at, closeQuietly, mountIdOf, openDirAt, type OpenVolumesDir, type VolumeLayout } from './volume-fs.ts';
-import { removeEntry } from './volume-teardown.ts';
+import { removeEntry, rmdirIfEmpty } from './volume-teardown.ts';
 
 /**
  * The directory inside the volume path where bulk removals move the volume directories they have
@@ -117,16 +117,16 @@ export class VolumeTrash {
     }
     this.buckets.forEach((fd, bucket) => {
       closeSync(fd);
-      rmdirQuietly(this.ownFd!, String(bucket));
+      rmdirIfEmpty(this.ownFd!, String(bucket));
     });
     this.buckets.length = 0;
     closeSync(this.ownFd!);
-    rmdirQuietly(this.trashFd, this.owner.id);
-    for (const id of this.leftovers.splice(0)) this.deleteCarefully(this.trashFd, id, join(this.volumesDir, TRASH), id, true);
+    rmdirIfEmpty(this.trashFd, this.owner.id);
+    this.deleteLeftovers(this.trashFd, this.leftovers.splice(0));
     closeSync(this.trashFd);
     this.trashFd = this.ownFd = undefined;
     // Another removal may be using it: then it is not empty, and stays.
-    rmdirQuietly(this.top.fd, TRASH);
+    rmdirIfEmpty(this.top.fd, TRASH);
     return this.failures.splice(0);
   }
 
@@ -140,14 +140,21 @@ export class VolumeTrash {
     }
     try {
       if (mountIdOf(trashFd) !== this.top.mnt) return [];
-      for (const id of readdirSync(at(trashFd))) {
-        if (this.owner.abandoned(id)) this.deleteCarefully(trashFd, id, join(this.volumesDir, TRASH), id, true);
-      }
+      this.deleteLeftovers(trashFd, this.abandonedIn(trashFd));
     } finally {
       closeSync(trashFd);
     }
-    rmdirQuietly(this.top.fd, TRASH);
+    rmdirIfEmpty(this.top.fd, TRASH);
     return this.failures.splice(0);
+  }
+
+  /** The directories of killed removals in the trash open as `trashFd`. */
+  private abandonedIn(trashFd: number): string[] {
+    return readdirSync(at(trashFd)).filter((id) => id !== this.owner.id && this.owner.abandoned(id));
+  }
+
+  private deleteLeftovers(trashFd: number, ids: readonly string[]): void {
+    for (const id of ids) this.deleteCarefully(trashFd, id, join(this.volumesDir, TRASH), id, true);
   }
 
   /** Makes (or opens) the trash and this removal's directory in it on first use; false when it cannot be used. */
@@ -162,7 +169,7 @@ export class VolumeTrash {
       this.unusable = true;
       return false;
     }
-    this.leftovers.push(...readdirSync(at(this.trashFd)).filter((id) => id !== this.owner.id && this.owner.abandoned(id)));
+    this.leftovers.push(...this.abandonedIn(this.trashFd));
     return true;
   }
 
@@ -196,13 +203,4 @@ function openOwnDir(dirFd: number, name: string, mnt: number): number {
     throw new Error(`${name} is another mount`);
   }
   return fd;
-}
-
-/** rmdir(2) of `name` below `dirFd`, leaving it when it is not empty or gone already. */
-function rmdirQuietly(dirFd: number, name: string): void {
-  try {
-    unlinkAt(dirFd, name, true);
-  } catch {
-    // Not empty (an entry that failed, or another removal's) or gone: left as it is.
-  }
 }

@@ -3,7 +3,7 @@
 // link and never crossing a mount; what vol did not make, or a live removal's, is left alone.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { trashOwner } from '../../src/core/removal-batch.ts';
@@ -71,12 +71,16 @@ describe('trash of bulk removals', () => {
     const top = holdVolumesDir(volumesDir());
     const trash = new VolumeTrash(top, volumesDir(), trashOwner());
     const layout = (name: string) => ({ volumesDir: volumesDir(), name, volDir: join(volumesDir(), name), dataDir: join(volumesDir(), name, '_data') });
-    const open = (name: string) => holdVolumesDir(join(volumesDir(), name)).fd;
-    assert.equal(trash.moveAway(open('v000'), layout('v000')), true);
-    assert.equal(trash.moveAway(open('v001'), layout('v001')), false);
-    assert.equal(readFileSync(join(volumesDir(), 'v001', '_data', 'f'), 'utf8'), 'data');
-    assert.deepEqual(await trash.finish(), []);
-    assert.deepEqual(readdirSync(volumesDir()), ['v001']);
+    const fds = ['v000', 'v001'].map((name) => holdVolumesDir(join(volumesDir(), name)).fd);
+    try {
+      assert.equal(trash.moveAway(fds[0]!, layout('v000')), true);
+      assert.equal(trash.moveAway(fds[1]!, layout('v001')), false);
+      assert.equal(readFileSync(join(volumesDir(), 'v001', '_data', 'f'), 'utf8'), 'data');
+      assert.deepEqual(await trash.finish(), []);
+      assert.deepEqual(readdirSync(volumesDir()), ['v001']);
+    } finally {
+      for (const fd of [...fds, top.fd]) closeSync(fd);
+    }
   });
 
   it("deletes what a killed removal left, never following its links; leaves a live removal's and unknown entries alone", async () => {
