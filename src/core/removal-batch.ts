@@ -8,7 +8,7 @@ import { ownerTextDead, selfOwnerText } from '../lock/lock-owner.ts';
 import type { VolumeRemovalBatch } from './runtime.ts';
 
 /** Removals of at least this many volumes are bulk ones (trash, rows deleted together); for fewer, that costs more than it saves. */
-export const TRASH_FROM = 8;
+export const BULK_FROM = 8;
 /** Rows of removed volumes deleted in one transaction. */
 const ROWS_PER_WRITE = 32;
 

@@ -1,7 +1,7 @@
 import { isLive } from './holders.ts';
 import type { VolumeRmReport } from './model.ts';
 import type { OnProgress } from './progress.ts';
-import { RemovalBatch, TRASH_FROM } from './removal-batch.ts';
+import { RemovalBatch, BULK_FROM } from './removal-batch.ts';
 import type { Runtime } from './runtime.ts';
 import { finishBatch, removeOne } from './volume-remove.ts';
 import { listVolumes } from './volume-list.ts';
@@ -20,7 +20,7 @@ export function pruneCandidates(rt: Runtime, filterArgs: readonly string[]): str
  */
 export async function pruneVolumes(rt: Runtime, names: readonly string[], onProgress?: OnProgress): Promise<VolumeRmReport[]> {
   const reports: VolumeRmReport[] = [];
-  const batch = new RemovalBatch(rt.config.volumesDir, names.length >= TRASH_FROM ? rt.store : undefined);
+  const batch = new RemovalBatch(rt.config.volumesDir, names.length >= BULK_FROM ? rt.store : undefined);
   try {
     for (const [i, name] of names.entries()) {
       const report = await removeOne(rt, name, { quietIfGone: true, inUse: 'skip', eventType: 'prune', batch });

@@ -4,7 +4,7 @@ import { dropStaleHolders, inUseError } from './holders.ts';
 import type { VolumeRmOptions, VolumeRmReport } from './model.ts';
 import { noVolumeWithName, resolveVolumeName } from './lookup.ts';
 import { removalUnderWay, settleTransient } from './recover.ts';
-import { RemovalBatch, TRASH_FROM } from './removal-batch.ts';
+import { RemovalBatch, BULK_FROM } from './removal-batch.ts';
 import type { Runtime } from './runtime.ts';
 import type { OnProgress } from './progress.ts';
 
@@ -19,7 +19,7 @@ export async function removeVolumes(rt: Runtime, opts: VolumeRmOptions, onProgre
   const reports: VolumeRmReport[] = [];
   // --all lists once; each is re-read under its lock and skipped if it went away meanwhile.
   const targets = opts.all ? rt.store.listNames() : opts.names;
-  const batch = new RemovalBatch(rt.config.volumesDir, targets.length >= TRASH_FROM ? rt.store : undefined);
+  const batch = new RemovalBatch(rt.config.volumesDir, targets.length >= BULK_FROM ? rt.store : undefined);
   try {
     for (const [i, typed] of targets.entries()) {
       onProgress?.({ done: i, total: targets.length });

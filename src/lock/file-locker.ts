@@ -5,7 +5,7 @@ import { VolError, errnoCode } from '../core/errors.ts';
 import type { Logger } from '../core/model.ts';
 import { RANGE_PROBE, RANGE_TRY_LOCK, RANGE_UNLOCK, rangeLock } from '../sys/volfs.ts';
 import { breakLock, ownerAlive, parseOwner, processStartTime, readOwner, readOwnerText, removeDeadLock, type LockOwner } from './lock-owner.ts';
-import { LockDirView } from './lock-dir-view.ts';
+import { LockDirView, type LockDirReading } from './lock-dir-view.ts';
 import type { LockState, VolumeLocker } from './volume-lock.ts';
 
 /** Timing of file locks, in milliseconds. */
@@ -120,8 +120,10 @@ export class FileLocker implements VolumeLocker {
     for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
       // Synchronous attempts: bulk commands lock thousands of volumes one after another, and
       // each asynchronous file call would be a thread-pool round trip. Only the waits are async.
-      if (this.tryLock(name, byte)) {
-        if (!(this.view.hasOldLock(name) ?? lstatSync(oldLock, { throwIfNoEntry: false }) !== undefined)) return () => this.release(byte);
+      const taken = this.tryLock(name, byte);
+      if (taken) {
+        const reading = taken.reading;
+        if (!(reading ? reading.oldLocks.has(name) : lstatSync(oldLock, { throwIfNoEntry: false }) !== undefined)) return () => this.release(byte);
         // An earlier vol's lock of this name: it excludes as before, and goes once its owner is dead.
         this.release(byte);
         if (this.takeOver(name, oldLock)) continue;
@@ -135,17 +137,22 @@ export class FileLocker implements VolumeLocker {
     }
   }
 
-  /** Takes the byte of `name`; false when another process, or another caller in this one, holds it. */
-  private tryLock(name: string, byte: number): boolean {
-    if (this.held.has(byte)) return false;
+  /**
+   * Takes the byte of `name`, with the lock directory's reading once it is held (one look serves
+   * the caller's question about an old lock too); undefined when another process, or another
+   * caller in this one, holds it.
+   */
+  private tryLock(name: string, byte: number): { reading: LockDirReading | undefined } | undefined {
+    if (this.held.has(byte)) return undefined;
     try {
       for (;;) {
         const fd = this.rangeFd(true)!;
-        if (!rangeLock(fd, byte, RANGE_TRY_LOCK)) return false;
+        if (!rangeLock(fd, byte, RANGE_TRY_LOCK)) return undefined;
         this.held.set(byte, fd);
         // The file was replaced (the lock directory removed under a running vol): a lock on the
         // old one excludes nobody, so take it again on the file that is there now.
-        if (this.fileIsCurrent()) return true;
+        const reading = this.view.read();
+        if (this.fileIsCurrent(reading)) return { reading };
         this.fd = undefined;
         this.retired.add(fd);
         this.release(byte);
@@ -194,8 +201,8 @@ export class FileLocker implements VolumeLocker {
     return this.fd;
   }
 
-  private fileIsCurrent(): boolean {
-    return (this.view.lockFileIno() ?? statSync(join(this.dir, RANGE_FILE), { throwIfNoEntry: false })?.ino) === this.fdIno;
+  private fileIsCurrent(reading: LockDirReading | undefined): boolean {
+    return (reading ? reading.fileIno : statSync(join(this.dir, RANGE_FILE), { throwIfNoEntry: false })?.ino) === this.fdIno;
   }
 
   /** Breaks the lock of `name` when its owner is dead (or, naming none, it is older than the stale time). */

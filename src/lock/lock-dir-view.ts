@@ -7,6 +7,14 @@ import { join } from 'node:path';
  */
 const RACY_MS = 50;
 
+/** What a reading of the lock directory found. */
+export interface LockDirReading {
+  /** The names that have a `<name>.lock` of an earlier vol. */
+  oldLocks: ReadonlySet<string>;
+  /** The inode of the lock file at its path (undefined: none there). */
+  fileIno: number | undefined;
+}
+
 /**
  * What the lock directory held when it was last read: the `<name>.lock` entries of earlier vol
  * versions, and the inode of the lock file. The reading stands while the directory's mtime and
@@ -24,14 +32,9 @@ export class LockDirView {
 
   constructor(private readonly dir: string, private readonly file: string) {}
 
-  /** Whether `<name>.lock` exists; undefined when the directory changed too recently to tell. */
-  hasOldLock(name: string): boolean | undefined {
-    return this.fresh() ? this.oldLocks.has(name) : undefined;
-  }
-
-  /** The inode of the lock file at its path; undefined when not known from the reading. */
-  lockFileIno(): number | undefined {
-    return this.fresh() ? this.fileIno : undefined;
+  /** The reading, one fstat(2) away; undefined when the directory changed too recently to tell. */
+  read(): LockDirReading | undefined {
+    return this.fresh() ? { oldLocks: this.oldLocks, fileIno: this.fileIno } : undefined;
   }
 
   /** Forgets the reading and closes the directory. */

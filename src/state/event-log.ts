@@ -37,25 +37,18 @@ export class EventLog {
 
   /** Appends `ev`; call inside the transaction of the change it records. */
   append(ev: VolumeEvent): void {
-    this.trimTo(this.insertOne(ev));
+    this.appendAll([ev]);
   }
 
   /** Appends `events` and trims once (the oldest go together, in a few pages); call inside the transaction of the changes they record. */
   appendAll(events: readonly VolumeEvent[]): void {
     let id = 0;
-    for (const ev of events) id = this.insertOne(ev);
-    this.trimTo(id);
-  }
-
-  private insertOne(ev: VolumeEvent): number {
-    return Number(
-      this.insert.run({ time_ns: ev.timeNs, type: ev.type, volume: ev.volume, driver: ev.driver, uid: ev.uid, pid: ev.pid, attributes: JSON.stringify(ev.attributes) }).lastInsertRowid,
-    );
-  }
-
-  /** Keeps the newest `max` events up to id `newest`. */
-  private trimTo(newest: number): void {
-    if (newest > this.max) this.trim.run(newest - this.max);
+    for (const ev of events) {
+      id = Number(
+        this.insert.run({ time_ns: ev.timeNs, type: ev.type, volume: ev.volume, driver: ev.driver, uid: ev.uid, pid: ev.pid, attributes: JSON.stringify(ev.attributes) }).lastInsertRowid,
+      );
+    }
+    if (id > this.max) this.trim.run(id - this.max);
   }
 
   /** The id of the newest event (0 when none). */
